@@ -1,0 +1,35 @@
+"""Shared fixtures: an isolated data dir per test, and generated media made once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from viralclipper.config import get_settings
+from viralclipper.pipeline.sample import SampleTalk, make_sample_talk
+
+ENV_KEYS = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "DATABASE_URL", "REDIS_URL",
+            "WHISPER_MODEL", "ANALYZER"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each test gets its own data dir and no LLM, database or Redis unless it sets them."""
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("VIRALCLIPPER_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def sample_talk(media_dir: Path) -> SampleTalk:
+    """About 64 s of speech with three planted strong passages among filler, 640x360, 25 fps."""
+    return make_sample_talk(media_dir / "talk.mp4")

@@ -1,0 +1,1 @@
+"""Viral Clipper: turn long videos into short, ready-to-post clips."""

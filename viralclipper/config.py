@@ -1,0 +1,72 @@
+"""All settings, read from the environment (and an optional `.env` file).
+
+Nothing else in the code base reads `os.environ`: everything goes through `get_settings()`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CRITERIA_DIR = Path(__file__).resolve().parent.parent / "criteria"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(
+        Path("./data"), validation_alias=AliasChoices("VIRALCLIPPER_DATA_DIR", "data_dir")
+    )
+    database_url: str | None = None
+    redis_url: str | None = None
+
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = 120.0
+    llm_context_chars: int = 48_000
+
+    whisper_model: str | None = None
+    whisper_device: Literal["auto", "cpu", "cuda"] = "auto"
+    whisper_compute_type: str = "auto"
+    whisper_language: str | None = None
+    whisper_batch_size: int = 8
+
+    ffmpeg_binary: str | None = None
+    max_video_minutes: float = 180.0
+    max_video_height: int = 1080
+    ytdlp_cookies_file: Path | None = None
+
+    criteria_dir: Path = CRITERIA_DIR
+    analyzer: Literal["auto", "llm", "offline"] = "auto"
+    min_clip_seconds: float = 15.0
+    max_clip_seconds: float = 60.0
+    min_score: float = 0.0
+    max_clips: int = 8
+    output_format: Literal["horizontal", "vertical"] = "horizontal"
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL: `DATABASE_URL`, else a SQLite file in the data dir."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'viralclipper.db').resolve()}"
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

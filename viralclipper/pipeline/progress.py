@@ -1,0 +1,51 @@
+"""How a stage reports progress and learns it should stop.
+
+Every stage takes a `progress(fraction, message)` callback and a `should_cancel()` callable and
+reports through a `Reporter`, which checks for cancellation at every report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ProgressCallback = Callable[[float, str], None]
+CancelCheck = Callable[[], bool]
+
+
+class PipelineError(Exception):
+    """A failure whose message is meant for the user: one clear, specific sentence."""
+
+
+class Cancelled(Exception):  # noqa: N818 - reads better at the raise site than CancelledError
+    """Raised inside a stage when `should_cancel()` turned true."""
+
+
+def no_progress(fraction: float, message: str) -> None:
+    """A progress callback that ignores every report."""
+
+
+def never_cancel() -> bool:
+    return False
+
+
+@dataclass
+class Reporter:
+    """Clamps and forwards progress; raises `Cancelled` as soon as cancellation is requested."""
+
+    progress: ProgressCallback = no_progress
+    should_cancel: CancelCheck = never_cancel
+    last: float = field(default=0.0, init=False)
+
+    def check(self) -> None:
+        if self.should_cancel():
+            raise Cancelled("cancelled")
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        self.check()
+        self.last = min(1.0, max(self.last, fraction, 0.0))
+        self.progress(self.last, message)
+
+    def scaled(self, start: float, end: float) -> Reporter:
+        """A reporter for a sub-step that maps its 0..1 into start..end of this one."""
+        return Reporter(lambda f, m: self(start + (end - start) * f, m), self.should_cancel)
