@@ -8,6 +8,7 @@ import pytest
 
 from viralclipper.config import get_settings
 from viralclipper.pipeline.sample import SampleTalk, make_sample_talk
+from viralclipper.pipeline.transcript import Transcript
 
 ENV_KEYS = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "DATABASE_URL", "REDIS_URL",
             "WHISPER_MODEL", "ANALYZER"]
@@ -33,3 +34,19 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_talk(media_dir: Path) -> SampleTalk:
     """About 64 s of speech with three planted strong passages among filler, 640x360, 25 fps."""
     return make_sample_talk(media_dir / "talk.mp4")
+
+
+@pytest.fixture(scope="session")
+def sample_audio(sample_talk: SampleTalk, media_dir: Path) -> Path:
+    """The sample talk as 16 kHz mono WAV."""
+    from viralclipper.pipeline.media import extract_audio
+
+    return extract_audio(sample_talk.path, media_dir / "talk.wav")
+
+
+@pytest.fixture(scope="session")
+def sample_transcript(sample_audio: Path, media_dir: Path) -> Transcript:
+    """The sample talk transcribed once per session by the real bundled tiny.en model."""
+    from viralclipper.pipeline.transcribe import transcribe
+
+    return transcribe(sample_audio, media_dir / "transcripts")

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     whisper_compute_type: str = "auto"
     whisper_language: str | None = None
     whisper_batch_size: int = 8
+    whisper_batched: bool = True
 
     ffmpeg_binary: str | None = None
     max_video_minutes: float = 180.0

@@ -1,0 +1,31 @@
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA ?= data
+
+.PHONY: install run test lint format bench
+
+$(BIN)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	@test -f $(DATA)/sample-talk.mp4 || $(BIN)/viralclipper sample $(DATA)/sample-talk.mp4
+	$(BIN)/viralclipper process $(DATA)/sample-talk.mp4 --out $(DATA)/sample-clips
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check viralclipper tests bench
+	$(BIN)/ruff format --check viralclipper tests bench
+
+format: install
+	$(BIN)/ruff format viralclipper tests bench
+	$(BIN)/ruff check --fix viralclipper tests bench
+
+bench: install
+	$(BIN)/python bench/pipeline.py

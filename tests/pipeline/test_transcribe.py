@@ -1,0 +1,74 @@
+from pathlib import Path
+
+import pytest
+
+from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
+from viralclipper.pipeline.sample import SampleTalk
+from viralclipper.pipeline.transcribe import resolve_device, transcribe
+from viralclipper.pipeline.transcript import Transcript
+
+
+def test_transcript_has_the_spoken_words_with_timestamps(sample_transcript: Transcript,
+                                                         sample_talk: SampleTalk):
+    text = sample_transcript.text.lower()
+    assert "secret nobody tells you" in text
+    assert "customers" in text and "investing in yourself" in text
+    words = sample_transcript.words
+    assert len(words) > 120
+    assert all(w.start <= w.end for w in words)
+    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
+    assert words[-1].end <= sample_talk.duration + 0.5
+    assert sample_transcript.language == "en"
+
+
+def test_words_line_up_with_the_planted_passages(sample_transcript: Transcript,
+                                                 sample_talk: SampleTalk):
+    secret = next(p for p in sample_talk.planted if "secret" in p.text)
+    word = next(w for w in sample_transcript.words if w.text.strip().lower() == "secret")
+    assert secret.start - 0.5 <= word.start <= secret.start + 3
+
+
+def test_sentences_split_on_punctuation(sample_transcript: Transcript):
+    sentences = sample_transcript.sentences
+    assert len(sentences) > 10
+    assert any(s.text == "Here is the secret nobody tells you." for s in sentences)
+
+
+def test_second_run_is_served_from_cache(sample_audio: Path, media_dir: Path,
+                                         sample_transcript: Transcript):
+    reports: list[tuple[float, str]] = []
+    again = transcribe(sample_audio, media_dir / "transcripts",
+                       Reporter(lambda f, m: reports.append((f, m))))
+    assert again == sample_transcript
+    assert reports == [(1.0, "transcript reused from cache")]
+
+
+def test_progress_rises_to_one_and_cancel_stops(sample_audio: Path, tmp_path: Path):
+    reports: list[float] = []
+    transcript = transcribe(sample_audio, tmp_path, Reporter(lambda f, m: reports.append(f)),
+                            batched=False)
+    assert reports == sorted(reports) and reports[-1] == 1.0 and len(reports) > 5
+    assert transcript.words
+
+    calls = []
+
+    def cancel_after_two() -> bool:
+        calls.append(1)
+        return len(calls) > 3
+
+    with pytest.raises(Cancelled):
+        transcribe(sample_audio, tmp_path / "other", Reporter(should_cancel=cancel_after_two),
+                   batched=False)
+    assert not list((tmp_path / "other").glob("*.json"))
+
+
+def test_a_file_without_audio_is_a_clear_error(tmp_path: Path):
+    bogus = tmp_path / "notes.mp4"
+    bogus.write_text("not a video")
+    with pytest.raises(PipelineError, match="not a readable video"):
+        transcribe(bogus, tmp_path)
+
+
+def test_auto_device_on_this_machine_is_cpu_int8():
+    assert resolve_device("auto", "auto") == ("cpu", "int8")
+    assert resolve_device("cuda", "auto") == ("cuda", "float16")

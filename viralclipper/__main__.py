@@ -1,0 +1,5 @@
+import sys
+
+from viralclipper.cli import main
+
+sys.exit(main())

@@ -1,0 +1,174 @@
+"""The stages chained together: what `viralclipper process` runs, and what queue tasks call stage
+by stage. Each stage is a plain function of paths and values with a Reporter."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from viralclipper.config import Settings, get_settings
+from viralclipper.pipeline.analyze import analyze
+from viralclipper.pipeline.criteria import Criterion, load_criteria
+from viralclipper.pipeline.download import DownloadResult, download
+from viralclipper.pipeline.media import extract_audio
+from viralclipper.pipeline.moment import Moment
+from viralclipper.pipeline.progress import CancelCheck, Reporter, never_cancel
+from viralclipper.pipeline.render import make_thumbnail, render_clip, write_srt
+from viralclipper.pipeline.select import select_clips
+from viralclipper.pipeline.transcribe import transcribe
+from viralclipper.pipeline.transcript import Transcript
+
+Stage = Literal["download", "transcribe", "analyze", "slice"]
+STAGES: tuple[Stage, ...] = ("download", "transcribe", "analyze", "slice")
+MANIFEST = "clips.json"
+
+
+class ClipOptions(BaseModel):
+    """What shapes the clips of one run: a user's settings, or the defaults from the environment."""
+
+    min_seconds: float = 15.0
+    max_seconds: float = 60.0
+    min_score: float = 0.0
+    max_clips: int = 8
+    output_format: Literal["horizontal", "vertical"] = "horizontal"
+    analyzer: Literal["auto", "llm", "offline"] = "auto"
+    whisper_model: str | None = None
+    criteria: list[Criterion] | None = None  # None: the files in the criteria dir
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides) -> ClipOptions:
+        s = settings or get_settings()
+        values = dict(min_seconds=s.min_clip_seconds, max_seconds=s.max_clip_seconds,
+                      min_score=s.min_score, max_clips=s.max_clips,
+                      output_format=s.output_format, analyzer=s.analyzer,
+                      whisper_model=s.whisper_model)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def enabled_criteria(self) -> list[Criterion]:
+        criteria = self.criteria if self.criteria is not None else load_criteria(
+            get_settings().criteria_dir)
+        return [c for c in criteria if c.enabled]
+
+
+@dataclass(frozen=True)
+class RenderedClip:
+    index: int
+    moment: Moment
+    video: Path
+    thumbnail: Path
+    subtitles: Path
+
+    def manifest_entry(self, root: Path) -> dict:
+        m = self.moment
+        return {
+            "index": self.index, "start": round(m.start, 3), "end": round(m.end, 3),
+            "duration": round(m.duration, 3), "score": round(m.score, 1), "title": m.title,
+            "hook": m.hook, "reasoning": m.reasoning, "criteria": m.criteria, "quote": m.quote,
+            "video": str(self.video.relative_to(root)),
+            "thumbnail": str(self.thumbnail.relative_to(root)),
+            "subtitles": str(self.subtitles.relative_to(root)),
+        }
+
+
+def stage_download(source: str, reporter: Reporter, *, allow_local_files: bool = False
+                   ) -> DownloadResult:
+    return download(source, get_settings().media_dir, reporter, allow_local_files=allow_local_files)
+
+
+def stage_transcribe(media: Path, reporter: Reporter, options: ClipOptions
+                     ) -> tuple[Path, Transcript]:
+    """Extract the audio (kept next to the transcript cache) and transcribe it."""
+    cache = get_settings().cache_dir
+    audio = cache / "audio" / f"{media.parent.name}-{media.stem}.wav"
+    if not audio.exists():
+        extract_audio(media, audio, reporter.scaled(0.0, 0.05))
+    transcript = transcribe(audio, cache / "transcripts", reporter.scaled(0.05, 1.0),
+                            model=options.whisper_model)
+    return audio, transcript
+
+
+def stage_analyze(transcript: Transcript, audio: Path | None, reporter: Reporter,
+                  options: ClipOptions) -> list[Moment]:
+    """Candidate moments from the analyzer, then validated into the clips to cut."""
+    moments = analyze(transcript, options.enabled_criteria(), reporter, analyzer=options.analyzer,
+                      audio_path=audio, min_seconds=options.min_seconds,
+                      max_seconds=options.max_seconds, max_moments=max(12, options.max_clips * 2))
+    return select_clips(moments, transcript, min_seconds=options.min_seconds,
+                        max_seconds=options.max_seconds, min_score=options.min_score,
+                        max_clips=options.max_clips)
+
+
+def stage_slice(media: Path, transcript: Transcript, moments: list[Moment], out_dir: Path,
+                reporter: Reporter, options: ClipOptions) -> list[RenderedClip]:
+    """Render every clip with its thumbnail and subtitles into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clips = []
+    for i, moment in enumerate(moments, start=1):
+        step = reporter.scaled((i - 1) / len(moments), i / len(moments))
+        name = f"clip-{i:02d}"
+        video = render_clip(media, moment.start, moment.end, out_dir / f"{name}.mp4",
+                            fmt=options.output_format, reporter=step)
+        thumbnail = make_thumbnail(media, moment.start + moment.duration / 2,
+                                   out_dir / f"{name}.jpg", fmt=options.output_format)
+        subtitles = write_srt(transcript.words_between(moment.start, moment.end), moment.start,
+                              moment.end, out_dir / f"{name}.srt")
+        clips.append(RenderedClip(i, moment, video, thumbnail, subtitles))
+        step(1.0, f"rendered clip {i} of {len(moments)}")
+    return clips
+
+
+def write_manifest(out_dir: Path, clips: list[RenderedClip]) -> Path:
+    path = out_dir / MANIFEST
+    path.write_text(json.dumps([c.manifest_entry(out_dir) for c in clips], indent=2) + "\n")
+    return path
+
+
+StageProgress = Callable[[Stage, float, str], None]
+
+
+def process(source: str, out_dir: Path, options: ClipOptions | None = None,
+            progress: StageProgress | None = None, should_cancel: CancelCheck = never_cancel,
+            *, allow_local_files: bool = True) -> list[RenderedClip]:
+    """Run every stage in the foreground and write the clips and `clips.json` to `out_dir`.
+
+    Clips are rendered into a staging folder and moved into `out_dir` only when all succeeded,
+    so a failure or cancellation leaves `out_dir` as it was.
+    """
+    options = options or ClipOptions.from_settings()
+
+    def reporter(stage: Stage) -> Reporter:
+        return Reporter(lambda f, m: progress(stage, f, m) if progress else None, should_cancel)
+
+    source_media = stage_download(source, reporter("download"), allow_local_files=allow_local_files)
+    audio, transcript = stage_transcribe(source_media.path, reporter("transcribe"), options)
+    moments = stage_analyze(transcript, audio, reporter("analyze"), options)
+    staging = out_dir / ".staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        clips = stage_slice(source_media.path, transcript, moments, staging, reporter("slice"),
+                            options)
+        write_manifest(staging, clips)
+        return _publish_staging(staging, out_dir, clips)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _publish_staging(staging: Path, out_dir: Path, clips: list[RenderedClip]
+                     ) -> list[RenderedClip]:
+    for old in [*out_dir.glob("clip-*.*"), out_dir / MANIFEST]:
+        old.unlink(missing_ok=True)
+    for item in staging.iterdir():
+        item.replace(out_dir / item.name)
+
+    def moved(p: Path) -> Path:
+        return out_dir / p.name
+
+    return [RenderedClip(c.index, c.moment, moved(c.video), moved(c.thumbnail), moved(c.subtitles))
+            for c in clips]

