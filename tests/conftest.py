@@ -32,7 +32,7 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_talk(media_dir: Path) -> SampleTalk:
-    """About 64 s of speech with three planted strong passages among filler, 640x360, 25 fps."""
+    """About 64 s of speech with two planted strong passages among filler, 640x360, 25 fps."""
     return make_sample_talk(media_dir / "talk.mp4")
 
 

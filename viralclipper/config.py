@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     max_clips: int = 8
     output_format: Literal["horizontal", "vertical"] = "horizontal"
 
+    queue_name: str = "viralclipper"
+    worker_count: int = 2
+    worker_type: Literal["thread", "process"] = "thread"
+    max_concurrent_transcriptions: int = 1
+    heartbeat_seconds: float = 5.0
+    stale_after_seconds: float = 30.0
+    recovery_interval_seconds: float = 15.0
+    progress_interval_seconds: float = 0.5
+
     @property
     def database(self) -> str:
         """The SQLAlchemy URL: `DATABASE_URL`, else a SQLite file in the data dir."""

@@ -1,4 +1,4 @@
-"""Engine, sessions and migrations: SQLite (WAL, foreign keys) or Postgres (psycopg 3), one code path.
+"""Engine, sessions and migrations: SQLite (WAL, foreign keys) or Postgres (psycopg 3) alike.
 
 The URL comes from `get_settings().database` unless a caller passes one. Engines are cached per URL
 so every data-access function shares one connection pool per database.
@@ -6,9 +6,9 @@ so every data-access function shares one connection pool per database.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-import threading
 from pathlib import Path
 
 from alembic import command

@@ -39,6 +39,8 @@ class ClipOptions(BaseModel):
     output_format: Literal["horizontal", "vertical"] = "horizontal"
     analyzer: Literal["auto", "llm", "offline"] = "auto"
     whisper_model: str | None = None
+    llm_model: str | None = None  # None: OPENAI_MODEL
+    llm_base_url: str | None = None  # None: OPENAI_BASE_URL
     criteria: list[Criterion] | None = None  # None: the files in the criteria dir
 
     @classmethod
@@ -50,6 +52,12 @@ class ClipOptions(BaseModel):
                       whisper_model=s.whisper_model)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def llm_settings(self) -> Settings:
+        """The environment's settings with this run's LLM choices laid over them."""
+        overrides = {"openai_model": self.llm_model, "openai_base_url": self.llm_base_url}
+        return get_settings().model_copy(
+            update={k: v for k, v in overrides.items() if v is not None})
 
     def enabled_criteria(self) -> list[Criterion]:
         criteria = self.criteria if self.criteria is not None else load_criteria(
@@ -99,7 +107,8 @@ def stage_analyze(transcript: Transcript, audio: Path | None, reporter: Reporter
     """Candidate moments from the analyzer, then validated into the clips to cut."""
     moments = analyze(transcript, options.enabled_criteria(), reporter, analyzer=options.analyzer,
                       audio_path=audio, min_seconds=options.min_seconds,
-                      max_seconds=options.max_seconds, max_moments=max(12, options.max_clips * 2))
+                      max_seconds=options.max_seconds, max_moments=max(12, options.max_clips * 2),
+                      settings=options.llm_settings())
     return select_clips(moments, transcript, min_seconds=options.min_seconds,
                         max_seconds=options.max_seconds, min_score=options.min_score,
                         max_clips=options.max_clips)

@@ -1,0 +1,292 @@
+"""Render stage: real ffmpeg cuts of the generated sample talk, checked by decoding the results."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+from pathlib import Path
+
+import av
+import pytest
+
+from viralclipper.pipeline.media import ffmpeg_binary
+from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
+from viralclipper.pipeline.render import (
+    _encode_video,
+    group_cues,
+    make_thumbnail,
+    render_clip,
+    srt_time,
+    write_srt,
+)
+from viralclipper.pipeline.sample import SampleTalk
+from viralclipper.pipeline.transcript import Word
+
+FPS = 25  # the sample talk's frame rate
+ONE_FRAME = 1 / FPS + 0.002
+
+
+def decoded_video_seconds(path: Path) -> float:
+    """The real length of the picture: frames actually decoded, not the container's header."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        return frames / float(stream.average_rate)
+
+
+def stored_video_seconds(path: Path) -> float:
+    """The length of the picture the file really holds, frames hidden by an edit list included.
+
+    A stream copy cut starts at the previous keyframe and hides the extra frames behind an MP4
+    edit list: decoders drop them, but the file (and players that ignore edit lists) has them.
+    """
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        packets = sum(1 for packet in container.demux(stream) if packet.size)
+        return packets / float(stream.average_rate)
+
+
+def top_level_atoms(path: Path) -> list[str]:
+    atoms, data, offset = [], path.read_bytes(), 0
+    while offset + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        if size == 1:  # 64-bit size follows the type
+            size = struct.unpack(">Q", data[offset + 8 : offset + 16])[0]
+        elif size == 0:  # the atom runs to the end of the file
+            size = len(data) - offset
+        atoms.append(kind.decode("latin-1"))
+        offset += size
+    return atoms
+
+
+def stream_facts(path: Path) -> dict[str, object]:
+    with av.open(str(path)) as container:
+        video = container.streams.video[0].codec_context
+        audio = container.streams.audio[0].codec_context if container.streams.audio else None
+        return {
+            "video": video.name,
+            "pix_fmt": video.pix_fmt,
+            "size": (video.width, video.height),
+            "audio": audio.name if audio else None,
+        }
+
+
+def files_in(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_horizontal_clip_is_frame_accurate_browser_ready_mp4(sample_talk: SampleTalk, tmp_path):
+    out = render_clip(sample_talk.path, 7.37, 22.81, tmp_path / "clip.mp4")
+
+    assert out == tmp_path / "clip.mp4"
+    # 7.37 is not on a keyframe (the sample has one every 2 s): a stream copy would start early
+    assert decoded_video_seconds(out) == pytest.approx(22.81 - 7.37, abs=ONE_FRAME)
+    assert stored_video_seconds(out) == pytest.approx(22.81 - 7.37, abs=ONE_FRAME)
+    assert stream_facts(out) == {
+        "video": "h264",
+        "pix_fmt": "yuv420p",
+        "size": (640, 360),
+        "audio": "aac",
+    }
+    atoms = top_level_atoms(out)
+    assert atoms.index("moov") < atoms.index("mdat"), atoms
+    assert files_in(tmp_path) == ["clip.mp4"]
+
+
+def test_clip_starts_at_the_requested_picture(sample_talk: SampleTalk, tmp_path):
+    """The first frame of the clip is the source's frame at `start`, not a keyframe before it."""
+    start = 9.48  # frame 237, mid-GOP
+    out = render_clip(sample_talk.path, start, start + 2, tmp_path / "clip.mp4")
+
+    def frame_at(path: Path, seconds: float):
+        with av.open(str(path)) as container:
+            for frame in container.decode(video=0):
+                if frame.time >= seconds - 0.001:
+                    return frame.to_ndarray(format="gray").astype(int)
+        raise AssertionError("no frame")
+
+    first = frame_at(out, 0.0)
+    source = frame_at(sample_talk.path, start)
+    previous_second = frame_at(sample_talk.path, start - 1)
+    # re-encoded, so not identical: much closer to the right frame than to one a second earlier
+    assert abs(first - source).mean() < abs(first - previous_second).mean() / 4
+
+
+def test_vertical_clip_is_a_9_16_centre_crop_never_upscaled(sample_talk: SampleTalk, tmp_path):
+    out = render_clip(sample_talk.path, 30.0, 33.0, tmp_path / "short.mp4", fmt="vertical")
+
+    width, height = stream_facts(out)["size"]
+    # a 640x360 source gives a 202x360 crop: kept at that size rather than blown up to 1080x1920
+    assert (width, height) == (202, 360)
+    assert width % 2 == 0 and height % 2 == 0
+    assert width / height == pytest.approx(9 / 16, abs=2 / height)
+    assert decoded_video_seconds(out) == pytest.approx(3.0, abs=ONE_FRAME)
+
+
+def test_source_without_audio_still_renders(tmp_path):
+    silent = tmp_path / "silent.mp4"
+    subprocess.run(
+        [ffmpeg_binary(), "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=4"]
+        + ["-c:v", "libx264", "-preset", "ultrafast", str(silent)],
+        check=True,
+    )
+
+    out = render_clip(silent, 1.0, 3.0, tmp_path / "clip.mp4")
+
+    assert stream_facts(out)["audio"] is None
+    assert decoded_video_seconds(out) == pytest.approx(2.0, abs=ONE_FRAME)
+
+
+def test_failing_encoder_falls_back_to_the_next(sample_talk: SampleTalk, tmp_path):
+    """What happens when NVENC is listed but the GPU is missing or busy."""
+    out = tmp_path / "clip.mp4"
+    seek = ["-ss", "5", "-i", str(sample_talk.path), "-t", "2"]
+
+    _encode_video(seek, ["-f", "mp4"], out, 2.0, Reporter(), ["no_such_encoder", "libx264"])
+
+    assert stream_facts(out)["video"] == "h264"
+    with pytest.raises(PipelineError, match="ffmpeg failed"):
+        _encode_video(seek, ["-f", "mp4"], tmp_path / "x.mp4", 2.0, Reporter(), ["no_such_one"])
+
+
+def test_cancel_during_render_leaves_nothing_behind(sample_talk: SampleTalk, tmp_path):
+    seen_while_running: list[list[str]] = []
+
+    def progress(fraction: float, message: str) -> None:
+        seen_while_running.append(files_in(tmp_path))
+
+    reporter = Reporter(progress, should_cancel=lambda: bool(seen_while_running))
+
+    with pytest.raises(Cancelled):
+        render_clip(sample_talk.path, 10.0, 26.0, tmp_path / "clip.mp4", reporter=reporter)
+
+    assert seen_while_running[0], "ffmpeg had started writing its temporary file"
+    assert files_in(tmp_path) == []
+
+
+def test_ffmpeg_progress_is_reported_up_to_done(sample_talk: SampleTalk, tmp_path):
+    reports: list[tuple[float, str]] = []
+    reporter = Reporter(lambda fraction, message: reports.append((fraction, message)))
+
+    render_clip(sample_talk.path, 40.0, 44.0, tmp_path / "clip.mp4", reporter=reporter)
+
+    fractions = [fraction for fraction, _ in reports]
+    assert fractions == sorted(fractions)
+    # how many lines ffmpeg prints depends on its speed: at least its last one comes through
+    assert "encoding" in {message for _, message in reports}
+    assert reports[-1] == (1.0, "clip rendered")
+
+
+def test_not_a_video_is_a_clear_error(tmp_path):
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("this is not a video")
+
+    with pytest.raises(PipelineError, match="notes.mp4"):
+        render_clip(notes, 0.0, 2.0, tmp_path / "clip.mp4")
+    with pytest.raises(PipelineError, match="notes.mp4"):
+        make_thumbnail(notes, 1.0, tmp_path / "thumb.jpg")
+    assert files_in(tmp_path) == ["notes.mp4"]
+
+
+def test_span_outside_the_source_is_a_clear_error(sample_talk: SampleTalk, tmp_path):
+    with pytest.raises(PipelineError, match="Cannot cut"):
+        render_clip(sample_talk.path, 500.0, 510.0, tmp_path / "clip.mp4")
+    with pytest.raises(PipelineError, match="Cannot cut"):
+        render_clip(sample_talk.path, 12.0, 12.0, tmp_path / "clip.mp4")
+
+
+@pytest.mark.parametrize(("fmt", "size"), [("horizontal", (640, 360)), ("vertical", (202, 360))])
+def test_thumbnail_is_a_jpeg_framed_like_the_clip(sample_talk: SampleTalk, tmp_path, fmt, size):
+    out = make_thumbnail(sample_talk.path, 12.3, tmp_path / "thumb.jpg", fmt=fmt)
+
+    assert out.read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG start-of-image marker
+    with av.open(str(out)) as container:
+        image = container.streams.video[0].codec_context
+        assert image.name == "mjpeg"
+        assert (image.width, image.height) == size
+    assert files_in(tmp_path) == ["thumb.jpg"]
+
+
+def test_large_source_thumbnail_fits_720(tmp_path):
+    big = tmp_path / "big.mp4"
+    subprocess.run(
+        [ffmpeg_binary(), "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=s=1920x1080:d=1"]
+        + ["-c:v", "libx264", "-preset", "ultrafast", str(big)],
+        check=True,
+    )
+
+    for fmt, size in [("horizontal", (720, 404)), ("vertical", (404, 720))]:
+        thumb = make_thumbnail(big, 0.5, tmp_path / f"{fmt}.jpg", fmt=fmt)
+        with av.open(str(thumb)) as container:
+            image = container.streams.video[0].codec_context
+            assert (image.width, image.height) == size
+
+
+def words(*items: tuple[float, float, str]) -> list[Word]:
+    return [Word(start=start, end=end, text=text) for start, end, text in items]
+
+
+def parse_srt(text: str) -> list[tuple[str, str, str]]:
+    cues = []
+    for block in text.strip().split("\n\n"):
+        number, times, caption = block.split("\n")
+        cues.append((number, times, caption))
+    return cues
+
+
+def test_srt_times_are_relative_to_the_clip_and_clipped_to_it(tmp_path):
+    transcript_words = words(
+        (99.0, 99.5, " Before"),  # wholly before the clip: left out
+        (99.8, 100.4, " Hello"),  # mostly inside: kept, its start clipped to 0
+        (100.5, 101.0, " world."),
+        (3700.0, 3700.5, " Late"),  # an hour in, still inside the long clip
+        (3701.0, 3702.0, " end"),  # straddles the clip's end: clipped to it
+    )
+
+    out = write_srt(transcript_words, 100.0, 3701.75, tmp_path / "clip.srt")
+
+    assert parse_srt(out.read_text(encoding="utf-8")) == [
+        ("1", "00:00:00,000 --> 00:00:01,000", "Hello world."),
+        ("2", "01:00:00,000 --> 01:00:01,750", "Late end"),
+    ]
+    assert files_in(tmp_path) == ["clip.srt"]
+
+
+def test_srt_cues_break_after_sentences_and_at_seven_words(tmp_path):
+    text = " One two three four five six seven eight nine. Ten eleven."
+    timed = words(*[(i * 0.3, i * 0.3 + 0.25, f" {w}") for i, w in enumerate(text.split())])
+
+    out = write_srt(timed, 0.0, 10.0, tmp_path / "clip.srt")
+
+    captions = [caption for _, _, caption in parse_srt(out.read_text(encoding="utf-8"))]
+    assert captions == ["One two three four five six seven", "eight nine.", "Ten eleven."]
+    assert [number for number, _, _ in parse_srt(out.read_text(encoding="utf-8"))] == [
+        "1",
+        "2",
+        "3",
+    ]
+
+
+def test_cues_last_at_most_3_5_seconds_and_break_at_pauses():
+    slow = words(*[(i * 1.0, i * 1.0 + 0.8, f" w{i}") for i in range(6)])
+    assert [len(cue) for cue in group_cues(slow)] == [3, 3]
+    for cue in group_cues(slow):
+        assert cue[-1].end - cue[0].start <= 3.5
+
+    paused = words((0.0, 0.4, " Wait"), (2.0, 2.4, " what"))
+    assert [len(cue) for cue in group_cues(paused)] == [1, 1]
+
+
+def test_word_pieces_join_as_whisper_spaced_them(tmp_path):
+    pieces = words((0.0, 0.4, " twenty"), (0.4, 0.8, "-five"), (0.8, 1.2, "  percent!"))
+
+    out = write_srt(pieces, 0.0, 2.0, tmp_path / "clip.srt")
+
+    assert parse_srt(out.read_text(encoding="utf-8"))[0][2] == "twenty-five percent!"
+
+
+def test_srt_time_format():
+    assert srt_time(0) == "00:00:00,000"
+    assert srt_time(3.2) == "00:00:03,200"
+    assert srt_time(59.9996) == "00:01:00,000"
+    assert srt_time(3723.045) == "01:02:03,045"

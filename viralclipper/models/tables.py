@@ -1,0 +1,191 @@
+"""The tables. Column types work on SQLite and Postgres alike; timestamps are timezone-aware UTC.
+
+Change a table here, then add a migration (see viralclipper/migrations/README).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Field, SQLModel
+
+# Named constraints, so later migrations (batch mode on SQLite) can refer to them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+# SQLite would otherwise reuse the id of a deleted row (a stale link or a file named by id could
+# then point at a new job or clip); Postgres sequences never reuse ids.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite has no time zone type (SQLAlchemy stores the text without the offset), so values are
+    converted to UTC before they are written and marked UTC when read; on Postgres this is
+    `timestamp with time zone`. Naive datetimes are refused: they are always a bug here.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _timestamp(*, nullable: bool = True, index: bool = False) -> Any:
+    """A UTC timestamp column; `nullable=False` ones default to now."""
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, index=index)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=index)
+
+
+def _json(default_factory=None, *, nullable: bool = True) -> Any:
+    return Field(default_factory=default_factory, sa_type=JSON, nullable=nullable)
+
+
+def _text(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=sa.Text, nullable=nullable)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)  # always lower-cased by models.users
+    password_hash: str
+    is_admin: bool = False
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class UserSettings(SQLModel, table=True):
+    """One row per user; created with the server's defaults on first read."""
+
+    __tablename__ = "user_settings"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", unique=True)
+    # A list of {key, title, text, enabled}; None means "the default criteria files".
+    criteria: list[dict[str, Any]] | None = _json()
+    min_clip_seconds: float
+    max_clip_seconds: float
+    min_score: float
+    max_clips: int
+    analyzer: str  # 'auto' | 'llm' | 'offline'
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    whisper_model: str | None = None
+    output_format: str  # 'horizontal' | 'vertical'
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class YouTubeAccount(SQLModel, table=True):
+    __tablename__ = "youtube_accounts"
+    __table_args__ = (sa.UniqueConstraint("user_id", "channel_id"), NEVER_REUSE_IDS)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    channel_id: str
+    channel_title: str | None = None
+    token_encrypted: str = Field(sa_type=sa.Text)  # OAuth tokens, encrypted at rest
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class Job(SQLModel, table=True):
+    """One video through the pipeline. `status` holds a `JobStatus` value (see models.jobs)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (sa.Index("ix_jobs_user_id_status", "user_id", "status"), NEVER_REUSE_IDS)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    source_url: str = Field(sa_type=sa.Text)
+    title: str | None = None
+    video_id: str | None = None
+    uploader: str | None = None
+    thumbnail_url: str | None = Field(default=None, sa_type=sa.Text)
+    duration: float | None = None  # seconds
+
+    status: str = "pending"
+    current_step: str | None = None
+    progress: float = 0.0  # 0-100 over the whole job
+    error_message: str | None = _text()
+
+    created_at: datetime = _timestamp(nullable=False, index=True)
+    started_at: datetime | None = _timestamp()
+    finished_at: datetime | None = _timestamp()
+    updated_at: datetime = _timestamp(nullable=False)
+
+    media_path: str | None = _text()
+    audio_path: str | None = _text()
+    transcript_path: str | None = _text()
+    last_completed_stage: str | None = None  # None or one of models.jobs.STAGES
+    stage_seconds: dict[str, float] = _json(dict, nullable=False)
+
+    cancel_requested: bool = False
+    worker_id: str | None = None
+    heartbeat_at: datetime | None = _timestamp(index=True)
+    attempts: int = 0
+    options: dict[str, Any] = _json(dict, nullable=False)  # the settings snapshot the job runs with
+
+
+class JobEvent(SQLModel, table=True):
+    __tablename__ = "job_events"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="jobs.id", ondelete="CASCADE", index=True)
+    created_at: datetime = _timestamp(nullable=False)
+    level: str = "info"  # 'info' | 'warning' | 'error'
+    message: str = Field(sa_type=sa.Text)
+
+
+class Clip(SQLModel, table=True):
+    __tablename__ = "clips"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="jobs.id", ondelete="CASCADE", index=True)
+    rank: int  # 1 = the best clip of its job
+    start: float
+    end: float
+    score: float
+    title: str = Field(sa_type=sa.Text)
+    hook: str | None = _text()
+    reasoning: str | None = _text()
+    criteria: list[str] = _json(list, nullable=False)
+    quote: str | None = _text()
+    video_path: str | None = _text()
+    thumbnail_path: str | None = _text()
+    subtitles_path: str | None = _text()
+    created_at: datetime = _timestamp(nullable=False)
+    publish_status: str | None = None  # None | 'uploading' | 'published' | 'failed'
+    youtube_id: str | None = None
+    publish_error: str | None = _text()
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start

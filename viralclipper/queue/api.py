@@ -1,0 +1,101 @@
+"""What the CLI and the web UI do to jobs: submit, cancel, retry, re-analyze, delete."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from viralclipper.models import jobs
+from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus
+from viralclipper.models.settings import get_user_settings
+from viralclipper.models.tables import Job
+from viralclipper.pipeline.criteria import Criterion
+from viralclipper.pipeline.download import check_source
+from viralclipper.pipeline.process import ClipOptions
+from viralclipper.queue.app import get_queue
+from viralclipper.queue.events import publish
+from viralclipper.queue.runner import job_dir
+
+
+class JobNotFound(LookupError):
+    """No such job, or not the user's (both look the same to the user)."""
+
+
+def options_for_user(user_id: int) -> ClipOptions:
+    """A snapshot of the user's settings, which the job keeps for its whole life."""
+    s = get_user_settings(user_id)
+    criteria = [Criterion(**c) for c in s.criteria] if s.criteria is not None else None
+    return ClipOptions(min_seconds=s.min_clip_seconds, max_seconds=s.max_clip_seconds,
+                       min_score=s.min_score, max_clips=s.max_clips,
+                       output_format=s.output_format, analyzer=s.analyzer,
+                       whisper_model=s.whisper_model, llm_model=s.llm_model,
+                       llm_base_url=s.llm_base_url, criteria=criteria)
+
+
+def _owned(job_id: int, user_id: int | None) -> Job:
+    job = jobs.get_job(job_id, user_id=user_id)
+    if job is None:
+        raise JobNotFound(f"job {job_id} not found")
+    return job
+
+
+def _enqueue(job: Job, message: str) -> Job:
+    jobs.add_event(job.id, "info", message)
+    publish(job)
+    get_queue().process_job(job.id)
+    return job
+
+
+def submit_job(user_id: int, source: str, *, upload: bool = False,
+               title: str | None = None) -> Job:
+    """Validate the source (PipelineError with a clear sentence if bad) and queue a new job."""
+    source = source.strip() if upload else check_source(source)
+    options = options_for_user(user_id).model_dump(mode="json")
+    options["upload"] = upload
+    job = jobs.create_job(user_id, source, options)
+    if title:
+        job = jobs.update_job(job.id, title=title)
+    return _enqueue(job, f"queued {source if not upload else 'an uploaded file'}")
+
+
+def cancel_job(job_id: int, user_id: int | None = None) -> Job:
+    """A pending job is revoked at once; a running one stops at its next progress report."""
+    job = _owned(job_id, user_id)
+    if job.status in FINISHED_STATES:
+        return job
+    job = jobs.request_cancel(job_id)
+    jobs.add_event(job_id, "warning", "cancelled before it started"
+                   if job.status == JobStatus.CANCELLED else "cancel requested")
+    publish(job)
+    return job
+
+
+def retry_job(job_id: int, user_id: int | None = None) -> Job:
+    """Queue a failed or cancelled job again; it resumes after the last stage it finished."""
+    _owned(job_id, user_id)
+    job = jobs.transition(job_id, JobStatus.PENDING, step="queued for retry")
+    return _enqueue(job, f"retry: resuming after {job.last_completed_stage or 'the start'}")
+
+
+def reanalyze_job(job_id: int, user_id: int | None = None) -> Job:
+    """Analyze and render again from the cached transcript, with the owner's current settings."""
+    job = _owned(job_id, user_id)
+    if job.last_completed_stage not in ("transcribe", "analyze", "slice"):
+        raise ValueError("this job has no transcript yet: wait for it, or retry it")
+    jobs.update_job(job_id, options={**options_for_user(job.user_id).model_dump(mode="json"),
+                                     "upload": (job.options or {}).get("upload", False)},
+                    last_completed_stage="transcribe")
+    job = jobs.transition(job_id, JobStatus.PENDING, step="queued for re-analysis")
+    return _enqueue(job, "re-analysis with the current settings")
+
+
+def delete_job(job_id: int, user_id: int | None = None) -> None:
+    """Delete the job, its clips and events, and its files (the shared download cache stays)."""
+    job = _owned(job_id, user_id)
+    if job.status in RUNNING_STATES:
+        jobs.request_cancel(job_id)
+    jobs.delete_job(job_id)
+    shutil.rmtree(job_dir(job_id), ignore_errors=True)
+    upload = Path(job.source_url)
+    if (job.options or {}).get("upload") and upload.is_file():
+        upload.unlink(missing_ok=True)

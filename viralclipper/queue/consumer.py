@@ -1,0 +1,42 @@
+"""Running workers: `viralclipper worker` on any machine, or the embedded one that `serve` starts
+in a child process (Huey's consumer installs signal handlers, which needs a main thread)."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+
+from viralclipper.config import get_settings
+from viralclipper.models import upgrade_database
+from viralclipper.models.db import dispose_engines
+from viralclipper.queue.app import get_queue
+from viralclipper.queue.recovery import RecoveryLoop, recover_stale_jobs
+
+
+def run_worker(workers: int | None = None, worker_type: str | None = None) -> None:
+    """Consume jobs until SIGINT/SIGTERM; recovers stale jobs at start and periodically."""
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    upgrade_database()
+    queue = get_queue()
+    recover_stale_jobs()
+    loop = RecoveryLoop().start()
+    dispose_engines()  # process workers fork: never share pooled connections across a fork
+    consumer = queue.huey.create_consumer(
+        workers=workers or settings.worker_count,
+        worker_type=worker_type or settings.worker_type,
+        initial_delay=0.05, backoff=1.5, max_delay=0.5,
+        check_worker_health=True,
+    )
+    try:
+        consumer.run()
+    finally:
+        loop.stop()
+
+
+def start_embedded_worker() -> multiprocessing.Process:
+    """A worker in a child process, for `viralclipper serve` in embedded mode."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=run_worker, name="viralclipper-worker", daemon=True)
+    process.start()
+    return process

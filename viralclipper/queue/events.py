@@ -1,0 +1,140 @@
+"""Live job updates: `publish(job)` after every change, `subscribe(user_id, callback)` to hear them.
+
+With Redis, each change is published on a channel per user and pushed to every subscriber.
+Embedded, one thread per process polls the database for jobs changed since its last look. One
+listener thread per process serves every subscriber of that process either way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from viralclipper.config import get_settings
+from viralclipper.models import jobs
+from viralclipper.models.tables import Job
+
+log = logging.getLogger(__name__)
+CHANNEL_PREFIX = "viralclipper:user:"
+POLL_SECONDS = 0.25
+
+JobUpdate = dict
+Callback = Callable[[JobUpdate], None]
+
+
+def job_update(job: Job) -> JobUpdate:
+    """What a subscriber hears about a job: enough to redraw its row and progress bar."""
+    return {
+        "id": job.id, "user_id": job.user_id, "status": job.status, "progress": job.progress,
+        "current_step": job.current_step, "error_message": job.error_message,
+        "title": job.title, "updated_at": job.updated_at.isoformat() if job.updated_at else None,
+    }
+
+
+@lru_cache
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(get_settings().redis_url)
+
+
+def _channel(user_id: int) -> str:
+    return f"{get_settings().queue_name}:{CHANNEL_PREFIX}{user_id}"
+
+
+def publish(job: Job) -> None:
+    """Tell every subscriber of the job's owner. Embedded mode has nothing to do: pollers read
+    the row that was just written."""
+    if not get_settings().redis_url:
+        return
+    try:
+        _redis().publish(_channel(job.user_id), json.dumps(job_update(job)))
+    except Exception:  # a dropped live update must never fail the job itself
+        log.warning("could not publish the update of job %s", job.id, exc_info=True)
+
+
+class Hub:
+    """Fans updates out from one listener thread to every subscriber in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[int, tuple[int | None, Callback]] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def subscribe(self, user_id: int | None, callback: Callback) -> Callable[[], None]:
+        with self._lock:
+            token = self._next
+            self._next += 1
+            self._subscribers[token] = (user_id, callback)
+            if self._thread is None:
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._listen, daemon=True,
+                                                name="job-updates")
+                self._thread.start()
+        return lambda: self._unsubscribe(token)
+
+    def _unsubscribe(self, token: int) -> None:
+        with self._lock:
+            self._subscribers.pop(token, None)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._thread = None
+
+    def deliver(self, update: JobUpdate) -> None:
+        with self._lock:
+            targets = [cb for uid, cb in self._subscribers.values()
+                       if uid is None or uid == update["user_id"]]
+        for callback in targets:
+            try:
+                callback(update)
+            except Exception:
+                log.exception("a job update subscriber failed")
+
+    def _listen(self) -> None:
+        if get_settings().redis_url:
+            self._listen_redis()
+        else:
+            self._poll_database()
+
+    def _listen_redis(self) -> None:
+        pubsub = _redis().pubsub(ignore_subscribe_messages=True)
+        pubsub.psubscribe(f"{get_settings().queue_name}:{CHANNEL_PREFIX}*")
+        try:
+            while not self._stop.is_set():
+                message = pubsub.get_message(timeout=0.5)
+                if message and message["type"] == "pmessage":
+                    self.deliver(json.loads(message["data"]))
+        finally:
+            pubsub.close()
+
+    def _poll_database(self) -> None:
+        since = datetime.now(UTC) - timedelta(seconds=1)
+        while not self._stop.wait(POLL_SECONDS):
+            try:
+                changed = jobs.jobs_updated_since(since)
+            except Exception:
+                log.warning("could not poll job updates", exc_info=True)
+                continue
+            for job in changed:
+                since = max(since, job.updated_at)
+                self.deliver(job_update(job))
+
+
+@lru_cache
+def hub() -> Hub:
+    return Hub()
+
+
+def subscribe(user_id: int | None, callback: Callback) -> Callable[[], None]:
+    """Call `callback(update)` for every change to a job of `user_id` (None: every user's), from
+    a background thread. Returns the function that unsubscribes."""
+    return hub().subscribe(user_id, callback)

@@ -1,0 +1,69 @@
+"""Crash recovery: jobs whose worker stopped beating are put back on the queue, and resume from
+the last stage they finished. Runs at every worker start and then periodically."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from viralclipper.config import get_settings
+from viralclipper.models import jobs
+from viralclipper.queue.app import get_queue
+from viralclipper.queue.events import publish
+
+log = logging.getLogger(__name__)
+
+
+def recover_stale_jobs() -> list[int]:
+    """Re-queue running jobs with a stale heartbeat, and pending jobs nobody picked up (a queue
+    that lost its tasks, e.g. a Redis restart). A second task for one job is harmless: only one
+    claim wins. Returns the re-queued job ids."""
+    stale_after = get_settings().stale_after_seconds
+    requeued = []
+    for stale in jobs.stale_jobs(stale_after):
+        job = jobs.requeue_stale(stale.id, stale.worker_id,
+                                 step=f"re-queued after its worker stopped ({stale.status})")
+        if job is None:
+            continue  # it finished, or another recoverer got there first
+        jobs.add_event(job.id, "warning", "worker stopped responding; job re-queued, resuming "
+                       f"after {job.last_completed_stage or 'the start'}")
+        publish(job)
+        get_queue().process_job(job.id)
+        requeued.append(job.id)
+    requeued += requeue_forgotten(stale_after)
+    if requeued:
+        log.warning("re-queued stale jobs %s", requeued)
+    return requeued
+
+
+def requeue_forgotten(older_than_seconds: float) -> list[int]:
+    """Pending, unclaimed jobs that have waited that long get another task: the queue may have
+    lost theirs (Redis without persistence restarted). A duplicate task is harmless."""
+    if get_queue().huey.pending_count() > 0:
+        return []  # tasks are waiting: those jobs are not forgotten, just queued
+    forgotten = jobs.forgotten_pending_jobs(older_than_seconds)
+    for job in forgotten:
+        get_queue().process_job(job.id)
+    return [job.id for job in forgotten]
+
+
+class RecoveryLoop:
+    """Runs `recover_stale_jobs` every `recovery_interval_seconds` in a daemon thread."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="recovery")
+
+    def _run(self) -> None:
+        while not self._stop.wait(get_settings().recovery_interval_seconds):
+            try:
+                recover_stale_jobs()
+            except Exception:
+                log.exception("recovery check failed")
+
+    def start(self) -> RecoveryLoop:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()

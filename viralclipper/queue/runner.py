@@ -1,0 +1,279 @@
+"""Runs one job through the stages on a worker: claims it, keeps a heartbeat, writes throttled
+progress, honours cancellation, and resumes after the last stage that finished."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from viralclipper.config import get_settings
+from viralclipper.models import clips as clip_store
+from viralclipper.models import jobs
+from viralclipper.models.jobs import JobStatus
+from viralclipper.models.tables import Job
+from viralclipper.pipeline.moment import Moment
+from viralclipper.pipeline.process import (
+    STAGES,
+    ClipOptions,
+    Stage,
+    stage_analyze,
+    stage_download,
+    stage_slice,
+    stage_transcribe,
+)
+from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
+from viralclipper.pipeline.render import make_thumbnail, render_clip, write_srt
+from viralclipper.pipeline.transcript import Transcript
+from viralclipper.queue.events import publish
+
+log = logging.getLogger(__name__)
+
+STAGE_STATUS: dict[Stage, JobStatus] = {
+    "download": JobStatus.DOWNLOADING,
+    "transcribe": JobStatus.TRANSCRIBING,
+    "analyze": JobStatus.ANALYZING,
+    "slice": JobStatus.SLICING,
+}
+# where each stage's own 0..1 lands in the job's 0..100
+STAGE_RANGE: dict[Stage, tuple[float, float]] = {
+    "download": (0, 20), "transcribe": (20, 60), "analyze": (60, 80), "slice": (80, 100)}
+
+_transcription_slots: threading.BoundedSemaphore | None = None
+_slots_lock = threading.Lock()
+
+
+class LostClaim(Exception):  # noqa: N818
+    """Another worker took this job over (this one was presumed dead): stop without a trace."""
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def job_dir(job_id: int) -> Path:
+    return get_settings().data_dir / "jobs" / str(job_id)
+
+
+def transcription_slots() -> threading.BoundedSemaphore:
+    """Limits concurrent transcriptions in this worker process (one model, one GPU)."""
+    global _transcription_slots
+    with _slots_lock:
+        if _transcription_slots is None:
+            _transcription_slots = threading.BoundedSemaphore(
+                max(1, get_settings().max_concurrent_transcriptions))
+        return _transcription_slots
+
+
+class JobReporter:
+    """Progress for one stage of one job: throttled writes, heartbeats and the cancel flag."""
+
+    def __init__(self, job: Job, worker: str, stage: Stage) -> None:
+        self.job_id, self.worker, self.stage = job.id, worker, stage
+        self.interval = get_settings().progress_interval_seconds
+        self.low, self.high = STAGE_RANGE[stage]
+        self.last_write = 0.0
+        self.last_cancel_check = 0.0
+        self.cancelled = False
+
+    def progress(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last_write < self.interval and fraction < 1.0:
+            return
+        self.last_write = now
+        overall = self.low + (self.high - self.low) * fraction
+        job = jobs.set_progress(self.job_id, round(overall, 2), message or None)
+        if job is not None:
+            publish(job)
+
+    def should_cancel(self) -> bool:
+        now = time.monotonic()
+        if now - self.last_cancel_check >= min(self.interval, 0.5):
+            self.last_cancel_check = now
+            job = jobs.get_job(self.job_id)
+            if job is None or job.worker_id != self.worker:
+                raise LostClaim(f"job {self.job_id} is no longer ours")
+            self.cancelled = job.cancel_requested
+        return self.cancelled
+
+    def reporter(self) -> Reporter:
+        return Reporter(self.progress, self.should_cancel)
+
+
+class Heartbeat:
+    """Keeps `heartbeat_at` fresh from a side thread while the job runs, so a long silent step
+    (loading a model, one long ffmpeg pass) is not mistaken for a dead worker."""
+
+    def __init__(self, job_id: int, worker: str) -> None:
+        self.job_id, self.worker = job_id, worker
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{job_id}")
+
+    def _beat(self) -> None:
+        interval = get_settings().heartbeat_seconds
+        while not self._stop.wait(interval):
+            try:
+                jobs.heartbeat(self.job_id, self.worker)
+            except Exception:
+                log.warning("heartbeat of job %s failed", self.job_id, exc_info=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def stages_to_run(job: Job) -> list[Stage]:
+    done = job.last_completed_stage
+    return list(STAGES[STAGES.index(done) + 1:]) if done in STAGES else list(STAGES)
+
+
+def run_job(job_id: int) -> None:
+    """The `process_job` task: run every stage not yet finished; safe to call twice for one job
+    (only one claim wins)."""
+    worker = worker_id()
+    job = jobs.claim_job(job_id, worker)
+    if job is None:
+        log.info("job %s was not claimable (taken, finished or gone)", job_id)
+        return
+    try:
+        with Heartbeat(job_id, worker):
+            for stage in stages_to_run(job):
+                job = _run_stage(job, stage, worker)
+        count = clip_store.count_clips(job_id=job_id)
+        jobs.add_event(job_id, "info", f"completed with {count} clips")
+        _finish(job_id, JobStatus.COMPLETED, worker, step="completed")
+    except (LostClaim, jobs.IllegalTransition):
+        log.warning("job %s was taken over by another worker; stopping here", job_id)
+    except Cancelled:
+        jobs.add_event(job_id, "warning", "cancelled")
+        _finish(job_id, JobStatus.CANCELLED, worker, step="cancelled")
+    except PipelineError as exc:
+        _fail(job_id, worker, str(exc))
+    except Exception as exc:  # the job must end readable even on a bug
+        log.exception("job %s crashed", job_id)
+        _fail(job_id, worker, f"unexpected error: {exc}", detail=traceback.format_exc(limit=5))
+
+
+def _finish(job_id: int, status: JobStatus, worker: str, step: str, error: str | None = None
+            ) -> None:
+    try:
+        publish(jobs.transition(job_id, status, step=step, error=error, worker_id=worker))
+    except (jobs.IllegalTransition, LookupError):
+        log.warning("job %s moved on (taken over or deleted) before it could be %s", job_id, status)
+
+
+def _fail(job_id: int, worker: str, message: str, detail: str | None = None) -> None:
+    jobs.add_event(job_id, "error", message if detail is None else f"{message}\n{detail}")
+    _finish(job_id, JobStatus.FAILED, worker, step="failed", error=message)
+
+
+def _run_stage(job: Job, stage: Stage, worker: str) -> Job:
+    job = jobs.transition(job.id, STAGE_STATUS[stage], step=f"{stage} started", worker_id=worker)
+    publish(job)
+    jobs.add_event(job.id, "info", f"{stage} started")
+    reporter = JobReporter(job, worker, stage).reporter()
+    started = time.monotonic()
+    fields = STAGE_RUNNERS[stage](job, reporter)
+    seconds = time.monotonic() - started
+    if fields:
+        jobs.update_job(job.id, **fields)
+    job = jobs.record_stage(job.id, stage, round(seconds, 2))
+    jobs.add_event(job.id, "info", f"{stage} finished in {seconds:.1f} s")
+    return job
+
+
+def _options(job: Job) -> ClipOptions:
+    return ClipOptions.model_validate(job.options or {})
+
+
+def _download(job: Job, reporter: Reporter) -> dict:
+    result = stage_download(job.source_url, reporter,
+                            allow_local_files=bool((job.options or {}).get("upload")))
+    return {"media_path": str(result.path), "title": job.title or result.title,
+            "video_id": result.video_id, "uploader": result.uploader,
+            "thumbnail_url": result.thumbnail_url, "duration": result.duration}
+
+
+def _transcribe(job: Job, reporter: Reporter) -> dict:
+    reporter(0.0, "waiting for a transcription slot")
+    with transcription_slots():
+        audio, transcript = stage_transcribe(Path(job.media_path), reporter, _options(job))
+    path = job_dir(job.id) / "transcript.json"
+    _write_atomic(path, transcript.model_dump_json())
+    return {"audio_path": str(audio), "transcript_path": str(path)}
+
+
+def _analyze(job: Job, reporter: Reporter) -> dict:
+    moments = stage_analyze(load_transcript(job), _audio(job), reporter, _options(job))
+    _write_atomic(job_dir(job.id) / "moments.json",
+                  json.dumps([m.model_dump() for m in moments], indent=1))
+    jobs.add_event(job.id, "info", f"found {len(moments)} moments worth clipping")
+    return {}
+
+
+def _slice(job: Job, reporter: Reporter) -> dict:
+    moments = [Moment.model_validate(m) for m in
+               json.loads((job_dir(job.id) / "moments.json").read_text())]
+    clips_dir = job_dir(job.id) / "clips"
+    staging = job_dir(job.id) / "clips.staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    rendered = stage_slice(Path(job.media_path), load_transcript(job), moments, staging, reporter,
+                           _options(job))
+    shutil.rmtree(clips_dir, ignore_errors=True)
+    staging.replace(clips_dir)
+    clip_store.replace_clips(job.id, [_clip_row(c, clips_dir) for c in rendered])
+    return {}
+
+
+def _clip_row(clip, clips_dir: Path) -> dict:
+    m = clip.moment
+    return {"rank": clip.index, "start": m.start, "end": m.end, "score": m.score,
+            "title": m.title, "hook": m.hook, "reasoning": m.reasoning, "criteria": m.criteria,
+            "quote": m.quote, "video_path": str(clips_dir / clip.video.name),
+            "thumbnail_path": str(clips_dir / clip.thumbnail.name),
+            "subtitles_path": str(clips_dir / clip.subtitles.name)}
+
+
+STAGE_RUNNERS = {"download": _download, "transcribe": _transcribe, "analyze": _analyze,
+                 "slice": _slice}
+
+
+def load_transcript(job: Job) -> Transcript:
+    return Transcript.model_validate_json(Path(job.transcript_path).read_text())
+
+
+def _audio(job: Job) -> Path | None:
+    return Path(job.audio_path) if job.audio_path and Path(job.audio_path).exists() else None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def rerender_clip(clip_id: int) -> None:
+    """The `render_clip` task: render one clip again (new bounds or format) from the job's media."""
+    clip = clip_store.get_clip(clip_id)
+    job = jobs.get_job(clip.job_id) if clip else None
+    if clip is None or job is None or not job.media_path:
+        return
+    options = _options(job)
+    video = Path(clip.video_path)
+    render_clip(Path(job.media_path), clip.start, clip.end, video, fmt=options.output_format)
+    make_thumbnail(Path(job.media_path), (clip.start + clip.end) / 2, Path(clip.thumbnail_path),
+                   fmt=options.output_format)
+    words = load_transcript(job).words_between(clip.start, clip.end)
+    write_srt(words, clip.start, clip.end, Path(clip.subtitles_path))
+    clip_store.update_clip(clip_id, publish_status=None)
