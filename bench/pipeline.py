@@ -32,7 +32,12 @@ def main() -> None:
 
     from viralclipper.pipeline.media import extract_audio
     from viralclipper.pipeline.process import (
-        ClipOptions, stage_analyze, stage_download, stage_slice, stage_transcribe)
+        ClipOptions,
+        stage_analyze,
+        stage_download,
+        stage_slice,
+        stage_transcribe,
+    )
     from viralclipper.pipeline.progress import Reporter
     from viralclipper.pipeline.sample import default_script, make_sample_talk
     from viralclipper.pipeline.transcribe import get_model, transcribe
@@ -54,14 +59,20 @@ def main() -> None:
     media = timed("download", stage_download, str(talk.path), Reporter(), True)
     audio, transcript = timed("transcribe", stage_transcribe, media.path, Reporter(), options)
     moments = timed("analyze", stage_analyze, transcript, audio, Reporter(), options)
-    timed("slice", stage_slice, media.path, transcript, moments, work / "clips", Reporter(),
-          options)
+    timed(
+        "slice", stage_slice, media.path, transcript, moments, work / "clips", Reporter(), options
+    )
     total = sum(seconds.values())
     d = talk.duration
     rows = [[n, f"{s:.2f}", f"{s / d:.4f}"] for n, s in seconds.items()]
     rows.append(["total", f"{total:.2f}", f"{total / d:.4f}"])
-    print(table(f"process: {d:.0f} s talk, {len(moments)} clips, 16:9, offline analyzer",
-                ["stage", "seconds", "x video duration"], rows))
+    print(
+        table(
+            f"process: {d:.0f} s talk, {len(moments)} clips, 16:9, offline analyzer",
+            ["stage", "seconds", "x video duration"],
+            rows,
+        )
+    )
     print(f"\ntarget: total <= 0.25 x duration -> {'met' if total / d <= 0.25 else 'NOT met'}\n")
 
     wav = extract_audio(talk.path, work / "bench.wav")
@@ -70,10 +81,16 @@ def main() -> None:
         start = time.perf_counter()
         tr = transcribe(wav, work / f"tc-{batched}", batched=batched)
         s = time.perf_counter() - start
-        rows.append(["batched" if batched else "unbatched", f"{s:.2f}", f"{s / d:.4f}",
-                     len(tr.words)])
-    print(table("transcription, tiny.en int8 on CPU (real-time factor = seconds / audio seconds)",
-                ["mode", "seconds", "RTF", "words"], rows))
+        rows.append(
+            ["batched" if batched else "unbatched", f"{s:.2f}", f"{s / d:.4f}", len(tr.words)]
+        )
+    print(
+        table(
+            "transcription, tiny.en int8 on CPU (real-time factor = seconds / audio seconds)",
+            ["mode", "seconds", "RTF", "words"],
+            rows,
+        )
+    )
     print("\ntarget: RTF <= 0.10")
 
 

@@ -10,8 +10,15 @@ from viralclipper.config import get_settings
 from viralclipper.pipeline.sample import SampleTalk, make_sample_talk
 from viralclipper.pipeline.transcript import Transcript
 
-ENV_KEYS = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "DATABASE_URL", "REDIS_URL",
-            "WHISPER_MODEL", "ANALYZER"]
+ENV_KEYS = [
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_MODEL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "WHISPER_MODEL",
+    "ANALYZER",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -28,8 +28,10 @@ class StageProgress:
             self.stage, self.started, self.last_tenth = stage, time.monotonic(), -1
         if self.tty:
             filled = int(fraction * 30)
-            self.stream.write(f"\r{stage:<11} [{'#' * filled}{'.' * (30 - filled)}] "
-                              f"{fraction:4.0%}  {message[:40]:<40}")
+            self.stream.write(
+                f"\r{stage:<11} [{'#' * filled}{'.' * (30 - filled)}] "
+                f"{fraction:4.0%}  {message[:40]:<40}"
+            )
         elif int(fraction * 10) > self.last_tenth:
             self.last_tenth = int(fraction * 10)
             self.stream.write(f"{stage}: {fraction:.0%} {message}\n")
@@ -38,8 +40,10 @@ class StageProgress:
     def finish(self) -> None:
         if self.stage is not None:
             elapsed = time.monotonic() - self.started
-            self.stream.write(f"{'' if not self.tty else chr(13)}{self.stage:<11} done in "
-                              f"{elapsed:.1f}s{' ' * 60 if self.tty else ''}\n")
+            self.stream.write(
+                f"{'' if not self.tty else chr(13)}{self.stage:<11} done in "
+                f"{elapsed:.1f}s{' ' * 60 if self.tty else ''}\n"
+            )
             self.stage = None
 
 
@@ -47,8 +51,13 @@ def cmd_process(args: argparse.Namespace) -> int:
     from viralclipper.pipeline.process import ClipOptions, process
 
     options = ClipOptions.from_settings(
-        max_clips=args.max_clips, min_seconds=args.min_seconds, max_seconds=args.max_seconds,
-        output_format=args.format, analyzer=args.analyzer, min_score=args.min_score)
+        max_clips=args.max_clips,
+        min_seconds=args.min_seconds,
+        max_seconds=args.max_seconds,
+        output_format=args.format,
+        analyzer=args.analyzer,
+        min_score=args.min_score,
+    )
     bar = StageProgress()
     clips = process(args.source, Path(args.out), options, progress=bar)
     bar.finish()
@@ -58,8 +67,10 @@ def cmd_process(args: argparse.Namespace) -> int:
         return 0
     print(f"{len(clips)} clips written to {args.out}")
     for clip in manifest:
-        print(f"  {clip['index']:>2}. [{clip['score']:5.1f}] {clip['start']:7.1f}s-"
-              f"{clip['end']:7.1f}s  {clip['title']}  ({clip['video']})")
+        print(
+            f"  {clip['index']:>2}. [{clip['score']:5.1f}] {clip['start']:7.1f}s-"
+            f"{clip['end']:7.1f}s  {clip['title']}  ({clip['video']})"
+        )
     return 0
 
 
@@ -79,6 +90,140 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from viralclipper.queue.consumer import run_worker
+
+    run_worker(args.workers, args.worker_type)
+    return 0
+
+
+def _read_password(prompt: str = "Password: ") -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Repeat: ") != first:
+            raise SystemExit("error: the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from viralclipper.models import upgrade_database
+    from viralclipper.models.users import create_user, set_admin
+
+    upgrade_database()
+    try:
+        user = create_user(args.email, _read_password(), is_admin=args.admin)
+    except ValueError as exc:
+        raise PipelineError(str(exc)) from exc
+    if args.admin and not user.is_admin:
+        set_admin(user.id, True)
+    role = ", admin" if args.admin or user.is_admin else ""
+    print(f"created user {user.email} (id {user.id}{role})")
+    return 0
+
+
+def _job_summary(job) -> dict:
+    from viralclipper.models.clips import list_clips
+
+    clips = list_clips(job_id=job.id)
+    return {
+        "id": job.id,
+        "status": job.status,
+        "progress": job.progress,
+        "current_step": job.current_step,
+        "title": job.title,
+        "source": job.source_url,
+        "error": job.error_message,
+        "created_at": job.created_at.isoformat(),
+        "stage_seconds": job.stage_seconds,
+        "clips": [
+            {
+                "rank": c.rank,
+                "score": c.score,
+                "start": c.start,
+                "end": c.end,
+                "title": c.title,
+                "video": c.video_path,
+            }
+            for c in clips
+        ],
+    }
+
+
+def _user_id(email: str) -> int:
+    from viralclipper.models.users import get_user_by_email
+
+    user = get_user_by_email(email)
+    if user is None:
+        raise PipelineError(f"there is no user {email}; create one with `viralclipper user create`")
+    return user.id
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from viralclipper.models import jobs, upgrade_database
+    from viralclipper.queue import api
+
+    upgrade_database()
+    try:
+        if args.jobs_command == "add":
+            job = api.submit_job(_user_id(args.user), args.source)
+            print(job.id)
+            return 0
+        if args.jobs_command == "list":
+            rows = jobs.list_jobs(status=args.status, limit=args.limit)
+            if args.json:
+                print(json.dumps([_job_summary(j) for j in rows], indent=2))
+            for j in [] if args.json else rows:
+                name = (j.title or j.source_url)[:60]
+                print(f"{j.id:>5}  {j.status:<12} {j.progress:5.1f}%  {name}")
+            return 0
+        job = jobs.get_job(args.id)
+        if job is None:
+            raise api.JobNotFound(f"job {args.id} not found")
+        if args.jobs_command == "show":
+            summary = _job_summary(job)
+            if args.json:
+                print(json.dumps(summary, indent=2))
+            else:
+                _print_job(summary)
+        elif args.jobs_command == "cancel":
+            print(api.cancel_job(args.id).status)
+        elif args.jobs_command == "retry":
+            print(api.retry_job(args.id).status)
+        elif args.jobs_command == "delete":
+            api.delete_job(args.id)
+            print(f"deleted job {args.id}")
+        return 0
+    except (api.JobNotFound, jobs.IllegalTransition, ValueError) as exc:
+        raise PipelineError(str(exc).strip("'\"")) from exc
+
+
+def _print_job(summary: dict) -> None:
+    print(
+        f"job {summary['id']}: {summary['status']} {summary['progress']:.0f}%  "
+        f"{summary['current_step'] or ''}"
+    )
+    print(f"  source: {summary['source']}")
+    if summary["title"]:
+        print(f"  title:  {summary['title']}")
+    if summary["error"]:
+        print(f"  error:  {summary['error']}")
+    for clip in summary["clips"]:
+        print(
+            f"  clip {clip['rank']}: [{clip['score']:.0f}] {clip['start']:.1f}-{clip['end']:.1f}s "
+            f"{clip['title']}"
+        )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from viralclipper.ui.app import run
+
+    run(args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="viralclipper", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -95,13 +240,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print clips.json to stdout")
     p.set_defaults(func=cmd_process)
 
+    p = commands.add_parser("serve", help="run the web app (and, without Redis, a worker)")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
     p = commands.add_parser("sample", help="generate a spoken sample talk (needs espeak-ng)")
     p.add_argument("out", help="the MP4 file to write")
     p.add_argument("--minutes", type=float, default=1.0)
     p.set_defaults(func=cmd_sample)
 
+    p = commands.add_parser("worker", help="run a queue worker (any number, on any machine)")
+    p.add_argument("--workers", type=int, help="concurrent jobs (default WORKER_COUNT)")
+    p.add_argument("--worker-type", choices=["thread", "process"])
+    p.set_defaults(func=cmd_worker)
+
+    users = commands.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", required=True
+    )
+    p = users.add_parser("create", help="create a user (password from stdin or a prompt)")
+    p.add_argument("email")
+    p.add_argument("--admin", action="store_true")
+    p.set_defaults(func=cmd_user_create)
+
+    jobs = commands.add_parser("jobs", help="queue and inspect jobs").add_subparsers(
+        dest="jobs_command", required=True
+    )
+    p = jobs.add_parser("add", help="queue a video URL for a user")
+    p.add_argument("source")
+    p.add_argument("--user", required=True, help="the owner's email")
+    p = jobs.add_parser("list", help="list jobs, newest first")
+    p.add_argument("--status")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    for name in ("show", "cancel", "retry", "delete"):
+        p = jobs.add_parser(name, help=f"{name} a job")
+        p.add_argument("id", type=int)
+        if name == "show":
+            p.add_argument("--json", action="store_true")
+    for p in jobs.choices.values():
+        p.set_defaults(func=cmd_jobs)
+
     db = commands.add_parser("db", help="database maintenance").add_subparsers(
-        dest="db_command", required=True)
+        dest="db_command", required=True
+    )
     db.add_parser("upgrade", help="apply all migrations").set_defaults(func=cmd_db_upgrade)
     return parser
 

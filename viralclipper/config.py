@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     recovery_interval_seconds: float = 15.0
     progress_interval_seconds: float = 0.5
 
+    # the web app (`viralclipper serve`)
+    host: str = "0.0.0.0"
+    port: int = 8080
+    storage_secret: str | None = None  # None: generated once and kept in the data dir
+    registration_open: bool = True  # False: only an admin adds users (the first user always may)
+    max_upload_mb: int = 4096
+    login_attempts: int = 5  # failed logins per email and client ...
+    login_window_seconds: float = 300.0  # ... within this many seconds before logins are refused
+
     @property
     def database(self) -> str:
         """The SQLAlchemy URL: `DATABASE_URL`, else a SQLite file in the data dir."""

@@ -8,8 +8,9 @@ from viralclipper.pipeline.transcribe import resolve_device, transcribe
 from viralclipper.pipeline.transcript import Transcript
 
 
-def test_transcript_has_the_spoken_words_with_timestamps(sample_transcript: Transcript,
-                                                         sample_talk: SampleTalk):
+def test_transcript_has_the_spoken_words_with_timestamps(
+    sample_transcript: Transcript, sample_talk: SampleTalk
+):
     text = sample_transcript.text.lower()
     assert "secret nobody tells you" in text
     assert "customers" in text and "investing in yourself" in text
@@ -21,8 +22,9 @@ def test_transcript_has_the_spoken_words_with_timestamps(sample_transcript: Tran
     assert sample_transcript.language == "en"
 
 
-def test_words_line_up_with_the_planted_passages(sample_transcript: Transcript,
-                                                 sample_talk: SampleTalk):
+def test_words_line_up_with_the_planted_passages(
+    sample_transcript: Transcript, sample_talk: SampleTalk
+):
     secret = next(p for p in sample_talk.planted if "secret" in p.text)
     word = next(w for w in sample_transcript.words if w.text.strip().lower() == "secret")
     assert secret.start - 0.5 <= word.start <= secret.start + 3
@@ -34,19 +36,22 @@ def test_sentences_split_on_punctuation(sample_transcript: Transcript):
     assert any(s.text == "Here is the secret nobody tells you." for s in sentences)
 
 
-def test_second_run_is_served_from_cache(sample_audio: Path, media_dir: Path,
-                                         sample_transcript: Transcript):
+def test_second_run_is_served_from_cache(
+    sample_audio: Path, media_dir: Path, sample_transcript: Transcript
+):
     reports: list[tuple[float, str]] = []
-    again = transcribe(sample_audio, media_dir / "transcripts",
-                       Reporter(lambda f, m: reports.append((f, m))))
+    again = transcribe(
+        sample_audio, media_dir / "transcripts", Reporter(lambda f, m: reports.append((f, m)))
+    )
     assert again == sample_transcript
     assert reports == [(1.0, "transcript reused from cache")]
 
 
 def test_progress_rises_to_one_and_cancel_stops(sample_audio: Path, tmp_path: Path):
     reports: list[float] = []
-    transcript = transcribe(sample_audio, tmp_path, Reporter(lambda f, m: reports.append(f)),
-                            batched=False)
+    transcript = transcribe(
+        sample_audio, tmp_path, Reporter(lambda f, m: reports.append(f)), batched=False
+    )
     assert reports == sorted(reports) and reports[-1] == 1.0 and len(reports) > 5
     assert transcript.words
 
@@ -57,8 +62,12 @@ def test_progress_rises_to_one_and_cancel_stops(sample_audio: Path, tmp_path: Pa
         return len(calls) > 3
 
     with pytest.raises(Cancelled):
-        transcribe(sample_audio, tmp_path / "other", Reporter(should_cancel=cancel_after_two),
-                   batched=False)
+        transcribe(
+            sample_audio,
+            tmp_path / "other",
+            Reporter(should_cancel=cancel_after_two),
+            batched=False,
+        )
     assert not list((tmp_path / "other").glob("*.json"))
 
 

@@ -26,8 +26,11 @@ class Criterion(BaseModel):
 
     @property
     def phrases(self) -> list[str]:
-        return [line.strip()[2:].strip().lower() for line in self.text.splitlines()
-                if line.strip().startswith("- ") and line.strip()[2:].strip()]
+        return [
+            line.strip()[2:].strip().lower()
+            for line in self.text.splitlines()
+            if line.strip().startswith("- ") and line.strip()[2:].strip()
+        ]
 
     @property
     def signals(self) -> list[str]:
@@ -44,5 +47,7 @@ class Criterion(BaseModel):
 
 def load_criteria(directory: Path) -> list[Criterion]:
     """Every `*.txt` in `directory`, sorted by key; a new file is picked up as it is."""
-    return [Criterion.parse(path.stem, path.read_text(encoding="utf-8"))
-            for path in sorted(directory.glob("*.txt"))]
+    return [
+        Criterion.parse(path.stem, path.read_text(encoding="utf-8"))
+        for path in sorted(directory.glob("*.txt"))
+    ]

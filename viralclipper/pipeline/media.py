@@ -32,10 +32,14 @@ def ffmpeg_binary() -> str:
 
 @lru_cache
 def ffmpeg_encoders() -> frozenset[str]:
-    out = subprocess.run([ffmpeg_binary(), "-hide_banner", "-encoders"],
-                         capture_output=True, text=True, check=False).stdout
-    return frozenset(line.split()[1] for line in out.splitlines()
-                     if len(line.split()) > 1 and line.startswith(" "))
+    out = subprocess.run(
+        [ffmpeg_binary(), "-hide_banner", "-encoders"], capture_output=True, text=True, check=False
+    ).stdout
+    return frozenset(
+        line.split()[1]
+        for line in out.splitlines()
+        if len(line.split()) > 1 and line.startswith(" ")
+    )
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,18 @@ def run_ffmpeg(args: list[str], duration: float, reporter: Reporter | None = Non
     last lines.
     """
     reporter = reporter or Reporter()
-    cmd = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-           "-progress", "pipe:1", "-nostats", *args]
+    cmd = [
+        ffmpeg_binary(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        *args,
+    ]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
             assert proc.stdout is not None
@@ -106,7 +120,10 @@ def extract_audio(media: Path, out: Path, reporter: Reporter | None = None) -> P
         raise PipelineError(f"{media.name} has no audio track to transcribe")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".part.wav")
-    run_ffmpeg(["-i", str(media), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le",
-                str(tmp)], info.duration, reporter)
+    run_ffmpeg(
+        ["-i", str(media), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", str(tmp)],
+        info.duration,
+        reporter,
+    )
     tmp.replace(out)
     return out

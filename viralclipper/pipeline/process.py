@@ -46,10 +46,15 @@ class ClipOptions(BaseModel):
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides) -> ClipOptions:
         s = settings or get_settings()
-        values = dict(min_seconds=s.min_clip_seconds, max_seconds=s.max_clip_seconds,
-                      min_score=s.min_score, max_clips=s.max_clips,
-                      output_format=s.output_format, analyzer=s.analyzer,
-                      whisper_model=s.whisper_model)
+        values = dict(
+            min_seconds=s.min_clip_seconds,
+            max_seconds=s.max_clip_seconds,
+            min_score=s.min_score,
+            max_clips=s.max_clips,
+            output_format=s.output_format,
+            analyzer=s.analyzer,
+            whisper_model=s.whisper_model,
+        )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -57,11 +62,15 @@ class ClipOptions(BaseModel):
         """The environment's settings with this run's LLM choices laid over them."""
         overrides = {"openai_model": self.llm_model, "openai_base_url": self.llm_base_url}
         return get_settings().model_copy(
-            update={k: v for k, v in overrides.items() if v is not None})
+            update={k: v for k, v in overrides.items() if v is not None}
+        )
 
     def enabled_criteria(self) -> list[Criterion]:
-        criteria = self.criteria if self.criteria is not None else load_criteria(
-            get_settings().criteria_dir)
+        criteria = (
+            self.criteria
+            if self.criteria is not None
+            else load_criteria(get_settings().criteria_dir)
+        )
         return [c for c in criteria if c.enabled]
 
 
@@ -76,58 +85,101 @@ class RenderedClip:
     def manifest_entry(self, root: Path) -> dict:
         m = self.moment
         return {
-            "index": self.index, "start": round(m.start, 3), "end": round(m.end, 3),
-            "duration": round(m.duration, 3), "score": round(m.score, 1), "title": m.title,
-            "hook": m.hook, "reasoning": m.reasoning, "criteria": m.criteria, "quote": m.quote,
+            "index": self.index,
+            "start": round(m.start, 3),
+            "end": round(m.end, 3),
+            "duration": round(m.duration, 3),
+            "score": round(m.score, 1),
+            "title": m.title,
+            "hook": m.hook,
+            "reasoning": m.reasoning,
+            "criteria": m.criteria,
+            "quote": m.quote,
             "video": str(self.video.relative_to(root)),
             "thumbnail": str(self.thumbnail.relative_to(root)),
             "subtitles": str(self.subtitles.relative_to(root)),
         }
 
 
-def stage_download(source: str, reporter: Reporter, *, allow_local_files: bool = False
-                   ) -> DownloadResult:
+def stage_download(
+    source: str, reporter: Reporter, *, allow_local_files: bool = False
+) -> DownloadResult:
     return download(source, get_settings().media_dir, reporter, allow_local_files=allow_local_files)
 
 
-def stage_transcribe(media: Path, reporter: Reporter, options: ClipOptions
-                     ) -> tuple[Path, Transcript]:
+def stage_transcribe(
+    media: Path, reporter: Reporter, options: ClipOptions
+) -> tuple[Path, Transcript]:
     """Extract the audio (kept next to the transcript cache) and transcribe it."""
     cache = get_settings().cache_dir
     audio = cache / "audio" / f"{media.parent.name}-{media.stem}.wav"
     if not audio.exists():
         extract_audio(media, audio, reporter.scaled(0.0, 0.05))
-    transcript = transcribe(audio, cache / "transcripts", reporter.scaled(0.05, 1.0),
-                            model=options.whisper_model)
+    transcript = transcribe(
+        audio, cache / "transcripts", reporter.scaled(0.05, 1.0), model=options.whisper_model
+    )
     return audio, transcript
 
 
-def stage_analyze(transcript: Transcript, audio: Path | None, reporter: Reporter,
-                  options: ClipOptions) -> list[Moment]:
+def stage_analyze(
+    transcript: Transcript, audio: Path | None, reporter: Reporter, options: ClipOptions
+) -> list[Moment]:
     """Candidate moments from the analyzer, then validated into the clips to cut."""
-    moments = analyze(transcript, options.enabled_criteria(), reporter, analyzer=options.analyzer,
-                      audio_path=audio, min_seconds=options.min_seconds,
-                      max_seconds=options.max_seconds, max_moments=max(12, options.max_clips * 2),
-                      settings=options.llm_settings())
-    return select_clips(moments, transcript, min_seconds=options.min_seconds,
-                        max_seconds=options.max_seconds, min_score=options.min_score,
-                        max_clips=options.max_clips)
+    moments = analyze(
+        transcript,
+        options.enabled_criteria(),
+        reporter,
+        analyzer=options.analyzer,
+        audio_path=audio,
+        min_seconds=options.min_seconds,
+        max_seconds=options.max_seconds,
+        max_moments=max(12, options.max_clips * 2),
+        settings=options.llm_settings(),
+    )
+    return select_clips(
+        moments,
+        transcript,
+        min_seconds=options.min_seconds,
+        max_seconds=options.max_seconds,
+        min_score=options.min_score,
+        max_clips=options.max_clips,
+    )
 
 
-def stage_slice(media: Path, transcript: Transcript, moments: list[Moment], out_dir: Path,
-                reporter: Reporter, options: ClipOptions) -> list[RenderedClip]:
+def stage_slice(
+    media: Path,
+    transcript: Transcript,
+    moments: list[Moment],
+    out_dir: Path,
+    reporter: Reporter,
+    options: ClipOptions,
+) -> list[RenderedClip]:
     """Render every clip with its thumbnail and subtitles into `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     clips = []
     for i, moment in enumerate(moments, start=1):
         step = reporter.scaled((i - 1) / len(moments), i / len(moments))
         name = f"clip-{i:02d}"
-        video = render_clip(media, moment.start, moment.end, out_dir / f"{name}.mp4",
-                            fmt=options.output_format, reporter=step)
-        thumbnail = make_thumbnail(media, moment.start + moment.duration / 2,
-                                   out_dir / f"{name}.jpg", fmt=options.output_format)
-        subtitles = write_srt(transcript.words_between(moment.start, moment.end), moment.start,
-                              moment.end, out_dir / f"{name}.srt")
+        video = render_clip(
+            media,
+            moment.start,
+            moment.end,
+            out_dir / f"{name}.mp4",
+            fmt=options.output_format,
+            reporter=step,
+        )
+        thumbnail = make_thumbnail(
+            media,
+            moment.start + moment.duration / 2,
+            out_dir / f"{name}.jpg",
+            fmt=options.output_format,
+        )
+        subtitles = write_srt(
+            transcript.words_between(moment.start, moment.end),
+            moment.start,
+            moment.end,
+            out_dir / f"{name}.srt",
+        )
         clips.append(RenderedClip(i, moment, video, thumbnail, subtitles))
         step(1.0, f"rendered clip {i} of {len(moments)}")
     return clips
@@ -142,9 +194,15 @@ def write_manifest(out_dir: Path, clips: list[RenderedClip]) -> Path:
 StageProgress = Callable[[Stage, float, str], None]
 
 
-def process(source: str, out_dir: Path, options: ClipOptions | None = None,
-            progress: StageProgress | None = None, should_cancel: CancelCheck = never_cancel,
-            *, allow_local_files: bool = True) -> list[RenderedClip]:
+def process(
+    source: str,
+    out_dir: Path,
+    options: ClipOptions | None = None,
+    progress: StageProgress | None = None,
+    should_cancel: CancelCheck = never_cancel,
+    *,
+    allow_local_files: bool = True,
+) -> list[RenderedClip]:
     """Run every stage in the foreground and write the clips and `clips.json` to `out_dir`.
 
     Clips are rendered into a staging folder and moved into `out_dir` only when all succeeded,
@@ -161,16 +219,16 @@ def process(source: str, out_dir: Path, options: ClipOptions | None = None,
     staging = out_dir / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        clips = stage_slice(source_media.path, transcript, moments, staging, reporter("slice"),
-                            options)
+        clips = stage_slice(
+            source_media.path, transcript, moments, staging, reporter("slice"), options
+        )
         write_manifest(staging, clips)
         return _publish_staging(staging, out_dir, clips)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _publish_staging(staging: Path, out_dir: Path, clips: list[RenderedClip]
-                     ) -> list[RenderedClip]:
+def _publish_staging(staging: Path, out_dir: Path, clips: list[RenderedClip]) -> list[RenderedClip]:
     for old in [*out_dir.glob("clip-*.*"), out_dir / MANIFEST]:
         old.unlink(missing_ok=True)
     for item in staging.iterdir():
@@ -179,5 +237,7 @@ def _publish_staging(staging: Path, out_dir: Path, clips: list[RenderedClip]
     def moved(p: Path) -> Path:
         return out_dir / p.name
 
-    return [RenderedClip(c.index, c.moment, moved(c.video), moved(c.thumbnail), moved(c.subtitles))
-            for c in clips]
+    return [
+        RenderedClip(c.index, c.moment, moved(c.video), moved(c.thumbnail), moved(c.subtitles))
+        for c in clips
+    ]

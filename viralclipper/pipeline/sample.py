@@ -72,12 +72,19 @@ def default_script(minutes: float = 1.0) -> list[tuple[str, bool]]:
     return script
 
 
-def make_sample_talk(out: Path, script: list[tuple[str, bool]] | None = None,
-                     size: str = "640x360", fps: int = 25, gap: float = 0.6) -> SampleTalk:
+def make_sample_talk(
+    out: Path,
+    script: list[tuple[str, bool]] | None = None,
+    size: str = "640x360",
+    fps: int = 25,
+    gap: float = 0.6,
+) -> SampleTalk:
     """Write an MP4 talk to `out` (H.264 + AAC) and return where each passage is."""
     espeak = shutil.which("espeak-ng")
     if espeak is None:
-        raise PipelineError("espeak-ng is needed to generate the sample talk (apt install espeak-ng)")
+        raise PipelineError(
+            "espeak-ng is needed to generate the sample talk (apt install espeak-ng)"
+        )
     script = script or default_script()
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp_dir:
@@ -93,10 +100,35 @@ def make_sample_talk(out: Path, script: list[tuple[str, bool]] | None = None,
         audio = tmp / "talk.wav"
         _concat_wavs(wavs, gap, audio)
         subprocess.run(
-            [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y",
-             "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}", "-i", str(audio),
-             "-shortest", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-             "-g", str(fps * 2), "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", str(out)],
+            [
+                ffmpeg_binary(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size={size}:rate={fps}",
+                "-i",
+                str(audio),
+                "-shortest",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                "-g",
+                str(fps * 2),
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+                "-movflags",
+                "+faststart",
+                str(out),
+            ],
             check=True,
         )
     return SampleTalk(out, t - gap, passages)

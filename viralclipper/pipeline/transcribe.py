@@ -27,7 +27,7 @@ def default_model() -> str:
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
-    """`auto` picks CUDA when ctranslate2 sees a GPU; compute `auto` is float16 there, int8 on CPU."""
+    """`auto` picks CUDA when ctranslate2 sees a GPU; `auto` compute is float16 there, int8 on CPU."""
     if device == "auto":
         import ctranslate2
 
@@ -61,9 +61,15 @@ def cache_key(media: Path, model: str, language: str | None, batched: bool) -> s
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:24]
 
 
-def transcribe(media: Path, cache_dir: Path, reporter: Reporter | None = None, *,
-               model: str | None = None, language: str | None = None,
-               batched: bool | None = None) -> Transcript:
+def transcribe(
+    media: Path,
+    cache_dir: Path,
+    reporter: Reporter | None = None,
+    *,
+    model: str | None = None,
+    language: str | None = None,
+    batched: bool | None = None,
+) -> Transcript:
     """Transcribe `media` with word timestamps and VAD; reuse a cached result for the same input."""
     reporter = reporter or Reporter()
     settings = get_settings()
@@ -78,8 +84,9 @@ def transcribe(media: Path, cache_dir: Path, reporter: Reporter | None = None, *
     duration = probe(media).duration
     reporter(0.0, "loading the Whisper model")
     whisper = get_model(model_name)
-    transcript = _run(whisper, media, duration, language, batched, settings.whisper_batch_size,
-                      reporter)
+    transcript = _run(
+        whisper, media, duration, language, batched, settings.whisper_batch_size, reporter
+    )
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(".part")
     tmp.write_text(transcript.model_dump_json())
@@ -88,23 +95,35 @@ def transcribe(media: Path, cache_dir: Path, reporter: Reporter | None = None, *
     return transcript
 
 
-def _run(whisper, media: Path, duration: float, language: str | None, batched: bool,
-         batch_size: int, reporter: Reporter) -> Transcript:
+def _run(
+    whisper,
+    media: Path,
+    duration: float,
+    language: str | None,
+    batched: bool,
+    batch_size: int,
+    reporter: Reporter,
+) -> Transcript:
     options = {"language": language, "word_timestamps": True, "vad_filter": True}
     if batched:
         from faster_whisper import BatchedInferencePipeline
 
         segments, info = BatchedInferencePipeline(whisper).transcribe(
-            str(media), batch_size=batch_size, **options)
+            str(media), batch_size=batch_size, **options
+        )
     else:
         segments, info = whisper.transcribe(str(media), **options)
     total = info.duration or duration
     result: list[Segment] = []
     for seg in segments:  # lazy: the work happens while iterating
-        words = [Word(start=w.start, end=w.end, text=w.word, probability=w.probability)
-                 for w in seg.words or []]
+        words = [
+            Word(start=w.start, end=w.end, text=w.word, probability=w.probability)
+            for w in seg.words or []
+        ]
         result.append(Segment(start=seg.start, end=seg.end, text=seg.text, words=words))
-        reporter(seg.end / total if total else 0.0, f"transcribed {_clock(seg.end)} of {_clock(total)}")
+        reporter(
+            seg.end / total if total else 0.0, f"transcribed {_clock(seg.end)} of {_clock(total)}"
+        )
     return Transcript(language=info.language, duration=total, segments=result)
 
 

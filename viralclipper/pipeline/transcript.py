@@ -44,8 +44,10 @@ class Transcript(BaseModel):
     def sentences(self) -> list[Sentence]:
         """Sentences from word punctuation; falls back to segments when there are no words."""
         if not self.words:
-            return [Sentence(start=s.start, end=s.end, text=s.text.strip(), words=[])
-                    for s in self.segments]
+            return [
+                Sentence(start=s.start, end=s.end, text=s.text.strip(), words=[])
+                for s in self.segments
+            ]
         sentences: list[Sentence] = []
         current: list[Word] = []
         for word in self.words:
@@ -70,5 +72,9 @@ class Transcript(BaseModel):
 
 
 def _sentence(words: list[Word]) -> Sentence:
-    return Sentence(start=words[0].start, end=words[-1].end,
-                    text="".join(w.text for w in words).strip(), words=list(words))
+    return Sentence(
+        start=words[0].start,
+        end=words[-1].end,
+        text="".join(w.text for w in words).strip(),
+        words=list(words),
+    )

@@ -25,11 +25,18 @@ def options_for_user(user_id: int) -> ClipOptions:
     """A snapshot of the user's settings, which the job keeps for its whole life."""
     s = get_user_settings(user_id)
     criteria = [Criterion(**c) for c in s.criteria] if s.criteria is not None else None
-    return ClipOptions(min_seconds=s.min_clip_seconds, max_seconds=s.max_clip_seconds,
-                       min_score=s.min_score, max_clips=s.max_clips,
-                       output_format=s.output_format, analyzer=s.analyzer,
-                       whisper_model=s.whisper_model, llm_model=s.llm_model,
-                       llm_base_url=s.llm_base_url, criteria=criteria)
+    return ClipOptions(
+        min_seconds=s.min_clip_seconds,
+        max_seconds=s.max_clip_seconds,
+        min_score=s.min_score,
+        max_clips=s.max_clips,
+        output_format=s.output_format,
+        analyzer=s.analyzer,
+        whisper_model=s.whisper_model,
+        llm_model=s.llm_model,
+        llm_base_url=s.llm_base_url,
+        criteria=criteria,
+    )
 
 
 def _owned(job_id: int, user_id: int | None) -> Job:
@@ -46,8 +53,7 @@ def _enqueue(job: Job, message: str) -> Job:
     return job
 
 
-def submit_job(user_id: int, source: str, *, upload: bool = False,
-               title: str | None = None) -> Job:
+def submit_job(user_id: int, source: str, *, upload: bool = False, title: str | None = None) -> Job:
     """Validate the source (PipelineError with a clear sentence if bad) and queue a new job."""
     source = source.strip() if upload else check_source(source)
     options = options_for_user(user_id).model_dump(mode="json")
@@ -64,8 +70,11 @@ def cancel_job(job_id: int, user_id: int | None = None) -> Job:
     if job.status in FINISHED_STATES:
         return job
     job = jobs.request_cancel(job_id)
-    jobs.add_event(job_id, "warning", "cancelled before it started"
-                   if job.status == JobStatus.CANCELLED else "cancel requested")
+    jobs.add_event(
+        job_id,
+        "warning",
+        "cancelled before it started" if job.status == JobStatus.CANCELLED else "cancel requested",
+    )
     publish(job)
     return job
 
@@ -82,9 +91,14 @@ def reanalyze_job(job_id: int, user_id: int | None = None) -> Job:
     job = _owned(job_id, user_id)
     if job.last_completed_stage not in ("transcribe", "analyze", "slice"):
         raise ValueError("this job has no transcript yet: wait for it, or retry it")
-    jobs.update_job(job_id, options={**options_for_user(job.user_id).model_dump(mode="json"),
-                                     "upload": (job.options or {}).get("upload", False)},
-                    last_completed_stage="transcribe")
+    jobs.update_job(
+        job_id,
+        options={
+            **options_for_user(job.user_id).model_dump(mode="json"),
+            "upload": (job.options or {}).get("upload", False),
+        },
+        last_completed_stage="transcribe",
+    )
     job = jobs.transition(job_id, JobStatus.PENDING, step="queued for re-analysis")
     return _enqueue(job, "re-analysis with the current settings")
 

@@ -29,8 +29,7 @@ class Queue:
 def _make_huey() -> Huey:
     settings = get_settings()
     if settings.redis_url:
-        return RedisHuey(settings.queue_name, url=settings.redis_url, blocking=True,
-                         read_timeout=1)
+        return RedisHuey(settings.queue_name, url=settings.redis_url, blocking=True, read_timeout=1)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(settings.queue_name, filename=str(settings.data_dir / "queue.db"))
 

@@ -25,7 +25,9 @@ def run_worker(workers: int | None = None, worker_type: str | None = None) -> No
     consumer = queue.huey.create_consumer(
         workers=workers or settings.worker_count,
         worker_type=worker_type or settings.worker_type,
-        initial_delay=0.05, backoff=1.5, max_delay=0.5,
+        initial_delay=0.05,
+        backoff=1.5,
+        max_delay=0.5,
         check_worker_health=True,
     )
     try:
@@ -37,6 +39,7 @@ def run_worker(workers: int | None = None, worker_type: str | None = None) -> No
 def start_embedded_worker() -> multiprocessing.Process:
     """A worker in a child process, for `viralclipper serve` in embedded mode."""
     process = multiprocessing.get_context("spawn").Process(
-        target=run_worker, name="viralclipper-worker", daemon=True)
+        target=run_worker, name="viralclipper-worker", daemon=True
+    )
     process.start()
     return process

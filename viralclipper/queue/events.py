@@ -29,9 +29,14 @@ Callback = Callable[[JobUpdate], None]
 def job_update(job: Job) -> JobUpdate:
     """What a subscriber hears about a job: enough to redraw its row and progress bar."""
     return {
-        "id": job.id, "user_id": job.user_id, "status": job.status, "progress": job.progress,
-        "current_step": job.current_step, "error_message": job.error_message,
-        "title": job.title, "updated_at": job.updated_at.isoformat() if job.updated_at else None,
+        "id": job.id,
+        "user_id": job.user_id,
+        "status": job.status,
+        "progress": job.progress,
+        "current_step": job.current_step,
+        "error_message": job.error_message,
+        "title": job.title,
+        "updated_at": job.updated_at.isoformat() if job.updated_at else None,
     }
 
 
@@ -74,8 +79,9 @@ class Hub:
             self._subscribers[token] = (user_id, callback)
             if self._thread is None:
                 self._stop.clear()
-                self._thread = threading.Thread(target=self._listen, daemon=True,
-                                                name="job-updates")
+                self._thread = threading.Thread(
+                    target=self._listen, daemon=True, name="job-updates"
+                )
                 self._thread.start()
         return lambda: self._unsubscribe(token)
 
@@ -91,8 +97,11 @@ class Hub:
 
     def deliver(self, update: JobUpdate) -> None:
         with self._lock:
-            targets = [cb for uid, cb in self._subscribers.values()
-                       if uid is None or uid == update["user_id"]]
+            targets = [
+                cb
+                for uid, cb in self._subscribers.values()
+                if uid is None or uid == update["user_id"]
+            ]
         for callback in targets:
             try:
                 callback(update)

@@ -21,12 +21,17 @@ def recover_stale_jobs() -> list[int]:
     stale_after = get_settings().stale_after_seconds
     requeued = []
     for stale in jobs.stale_jobs(stale_after):
-        job = jobs.requeue_stale(stale.id, stale.worker_id,
-                                 step=f"re-queued after its worker stopped ({stale.status})")
+        job = jobs.requeue_stale(
+            stale.id, stale.worker_id, step=f"re-queued after its worker stopped ({stale.status})"
+        )
         if job is None:
             continue  # it finished, or another recoverer got there first
-        jobs.add_event(job.id, "warning", "worker stopped responding; job re-queued, resuming "
-                       f"after {job.last_completed_stage or 'the start'}")
+        jobs.add_event(
+            job.id,
+            "warning",
+            "worker stopped responding; job re-queued, resuming "
+            f"after {job.last_completed_stage or 'the start'}",
+        )
         publish(job)
         get_queue().process_job(job.id)
         requeued.append(job.id)

@@ -43,7 +43,11 @@ STAGE_STATUS: dict[Stage, JobStatus] = {
 }
 # where each stage's own 0..1 lands in the job's 0..100
 STAGE_RANGE: dict[Stage, tuple[float, float]] = {
-    "download": (0, 20), "transcribe": (20, 60), "analyze": (60, 80), "slice": (80, 100)}
+    "download": (0, 20),
+    "transcribe": (20, 60),
+    "analyze": (60, 80),
+    "slice": (80, 100),
+}
 
 _transcription_slots: threading.BoundedSemaphore | None = None
 _slots_lock = threading.Lock()
@@ -67,7 +71,8 @@ def transcription_slots() -> threading.BoundedSemaphore:
     with _slots_lock:
         if _transcription_slots is None:
             _transcription_slots = threading.BoundedSemaphore(
-                max(1, get_settings().max_concurrent_transcriptions))
+                max(1, get_settings().max_concurrent_transcriptions)
+            )
         return _transcription_slots
 
 
@@ -134,7 +139,7 @@ class Heartbeat:
 
 def stages_to_run(job: Job) -> list[Stage]:
     done = job.last_completed_stage
-    return list(STAGES[STAGES.index(done) + 1:]) if done in STAGES else list(STAGES)
+    return list(STAGES[STAGES.index(done) + 1 :]) if done in STAGES else list(STAGES)
 
 
 def run_job(job_id: int) -> None:
@@ -164,8 +169,9 @@ def run_job(job_id: int) -> None:
         _fail(job_id, worker, f"unexpected error: {exc}", detail=traceback.format_exc(limit=5))
 
 
-def _finish(job_id: int, status: JobStatus, worker: str, step: str, error: str | None = None
-            ) -> None:
+def _finish(
+    job_id: int, status: JobStatus, worker: str, step: str, error: str | None = None
+) -> None:
     try:
         publish(jobs.transition(job_id, status, step=step, error=error, worker_id=worker))
     except (jobs.IllegalTransition, LookupError):
@@ -197,11 +203,17 @@ def _options(job: Job) -> ClipOptions:
 
 
 def _download(job: Job, reporter: Reporter) -> dict:
-    result = stage_download(job.source_url, reporter,
-                            allow_local_files=bool((job.options or {}).get("upload")))
-    return {"media_path": str(result.path), "title": job.title or result.title,
-            "video_id": result.video_id, "uploader": result.uploader,
-            "thumbnail_url": result.thumbnail_url, "duration": result.duration}
+    result = stage_download(
+        job.source_url, reporter, allow_local_files=bool((job.options or {}).get("upload"))
+    )
+    return {
+        "media_path": str(result.path),
+        "title": job.title or result.title,
+        "video_id": result.video_id,
+        "uploader": result.uploader,
+        "thumbnail_url": result.thumbnail_url,
+        "duration": result.duration,
+    }
 
 
 def _transcribe(job: Job, reporter: Reporter) -> dict:
@@ -215,20 +227,23 @@ def _transcribe(job: Job, reporter: Reporter) -> dict:
 
 def _analyze(job: Job, reporter: Reporter) -> dict:
     moments = stage_analyze(load_transcript(job), _audio(job), reporter, _options(job))
-    _write_atomic(job_dir(job.id) / "moments.json",
-                  json.dumps([m.model_dump() for m in moments], indent=1))
+    _write_atomic(
+        job_dir(job.id) / "moments.json", json.dumps([m.model_dump() for m in moments], indent=1)
+    )
     jobs.add_event(job.id, "info", f"found {len(moments)} moments worth clipping")
     return {}
 
 
 def _slice(job: Job, reporter: Reporter) -> dict:
-    moments = [Moment.model_validate(m) for m in
-               json.loads((job_dir(job.id) / "moments.json").read_text())]
+    moments = [
+        Moment.model_validate(m) for m in json.loads((job_dir(job.id) / "moments.json").read_text())
+    ]
     clips_dir = job_dir(job.id) / "clips"
     staging = job_dir(job.id) / "clips.staging"
     shutil.rmtree(staging, ignore_errors=True)
-    rendered = stage_slice(Path(job.media_path), load_transcript(job), moments, staging, reporter,
-                           _options(job))
+    rendered = stage_slice(
+        Path(job.media_path), load_transcript(job), moments, staging, reporter, _options(job)
+    )
     shutil.rmtree(clips_dir, ignore_errors=True)
     staging.replace(clips_dir)
     clip_store.replace_clips(job.id, [_clip_row(c, clips_dir) for c in rendered])
@@ -237,15 +252,28 @@ def _slice(job: Job, reporter: Reporter) -> dict:
 
 def _clip_row(clip, clips_dir: Path) -> dict:
     m = clip.moment
-    return {"rank": clip.index, "start": m.start, "end": m.end, "score": m.score,
-            "title": m.title, "hook": m.hook, "reasoning": m.reasoning, "criteria": m.criteria,
-            "quote": m.quote, "video_path": str(clips_dir / clip.video.name),
-            "thumbnail_path": str(clips_dir / clip.thumbnail.name),
-            "subtitles_path": str(clips_dir / clip.subtitles.name)}
+    return {
+        "rank": clip.index,
+        "start": m.start,
+        "end": m.end,
+        "score": m.score,
+        "title": m.title,
+        "hook": m.hook,
+        "reasoning": m.reasoning,
+        "criteria": m.criteria,
+        "quote": m.quote,
+        "video_path": str(clips_dir / clip.video.name),
+        "thumbnail_path": str(clips_dir / clip.thumbnail.name),
+        "subtitles_path": str(clips_dir / clip.subtitles.name),
+    }
 
 
-STAGE_RUNNERS = {"download": _download, "transcribe": _transcribe, "analyze": _analyze,
-                 "slice": _slice}
+STAGE_RUNNERS = {
+    "download": _download,
+    "transcribe": _transcribe,
+    "analyze": _analyze,
+    "slice": _slice,
+}
 
 
 def load_transcript(job: Job) -> Transcript:
@@ -272,8 +300,12 @@ def rerender_clip(clip_id: int) -> None:
     options = _options(job)
     video = Path(clip.video_path)
     render_clip(Path(job.media_path), clip.start, clip.end, video, fmt=options.output_format)
-    make_thumbnail(Path(job.media_path), (clip.start + clip.end) / 2, Path(clip.thumbnail_path),
-                   fmt=options.output_format)
+    make_thumbnail(
+        Path(job.media_path),
+        (clip.start + clip.end) / 2,
+        Path(clip.thumbnail_path),
+        fmt=options.output_format,
+    )
     words = load_transcript(job).words_between(clip.start, clip.end)
     write_srt(words, clip.start, clip.end, Path(clip.subtitles_path))
     clip_store.update_clip(clip_id, publish_status=None)

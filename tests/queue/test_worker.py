@@ -1,0 +1,137 @@
+"""Jobs through real worker processes, on both backends."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from tests.http_server import VideoServer
+from tests.queue.conftest import Backend, wait_for, wait_for_status
+from viralclipper.models import clips, jobs
+from viralclipper.models.settings import save_user_settings
+from viralclipper.models.tables import User
+from viralclipper.queue import api
+from viralclipper.queue.events import subscribe
+
+RUNNING_ORDER = ["pending", "downloading", "transcribing", "analyzing", "slicing", "completed"]
+
+
+def events_of(job_id: int) -> list[str]:
+    return [e.message for e in jobs.list_events(job_id)]
+
+
+def test_a_submitted_job_completes_with_clips(backend: Backend, user: User, site: VideoServer):
+    backend.start_worker()
+    job = api.submit_job(user.id, site.url("short.mp4"))
+    done = wait_for_status(job.id, {"completed", "failed"}, backend)
+    assert done.status == "completed", done.error_message
+    assert done.progress == 100
+    assert set(done.stage_seconds) == {"download", "transcribe", "analyze", "slice"}
+    assert done.started_at and done.finished_at and done.finished_at >= done.started_at
+    made = clips.list_clips(job_id=job.id)
+    assert made and all(
+        Path(c.video_path).is_file() and Path(c.thumbnail_path).is_file() for c in made
+    )
+    assert all(5 <= c.end - c.start <= 20 for c in made)
+    log = events_of(job.id)
+    assert log[0].startswith("queued") and log[-1].startswith("completed with")
+
+
+def test_cancel_while_transcribing(backend: Backend, user: User, site: VideoServer):
+    backend.start_worker()
+    job = api.submit_job(user.id, site.url("talk.mp4"))
+    wait_for_status(job.id, {"transcribing"}, backend)
+    api.cancel_job(job.id, user.id)
+    cancelled = wait_for_status(job.id, {"cancelled", "completed", "failed"}, backend, timeout=10)
+    assert cancelled.status == "cancelled"
+    assert cancelled.last_completed_stage == "download"  # what it finished is kept
+    assert "cancel requested" in events_of(job.id)
+    assert clips.list_clips(job_id=job.id) == []
+
+
+def test_a_killed_worker_loses_no_job_and_nothing_is_downloaded_twice(
+    backend: Backend, user: User, site: VideoServer
+):
+    first = backend.start_worker()
+    job = api.submit_job(user.id, site.url("talk.mp4"))
+    wait_for_status(job.id, {"transcribing"}, backend)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    downloads_before = site.paths().count("/talk.mp4")
+
+    backend.start_worker()
+    done = wait_for_status(job.id, {"completed", "failed"}, backend)
+    assert done.status == "completed", done.error_message
+    assert site.paths().count("/talk.mp4") == downloads_before
+    assert done.attempts == 2
+    log = events_of(job.id)
+    assert log.count("download started") == 1
+    assert any("re-queued" in line for line in log)
+    assert clips.list_clips(job_id=job.id)
+
+
+def test_two_workers_process_ten_jobs_exactly_once(backend: Backend, user: User, site: VideoServer):
+    backend.start_worker()
+    backend.start_worker()
+    submitted = [api.submit_job(user.id, site.url("short.mp4")) for _ in range(10)]
+    finished = [wait_for_status(j.id, {"completed", "failed"}, backend) for j in submitted]
+    assert [j.status for j in finished] == ["completed"] * 10
+    assert all(j.attempts == 1 for j in finished)
+    for job in finished:
+        log = events_of(job.id)
+        assert log.count("download started") == 1 and log.count("slice started") == 1
+
+
+def test_a_subscriber_sees_the_states_in_order(backend: Backend, user: User, site: VideoServer):
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def record(update: dict) -> None:
+        with lock:
+            if not seen or seen[-1] != update["status"]:
+                seen.append(update["status"])
+
+    unsubscribe = subscribe(user.id, record)
+    try:
+        backend.start_worker()
+        job = api.submit_job(user.id, site.url("short.mp4"))
+        wait_for_status(job.id, {"completed", "failed"}, backend)
+        wait_for(lambda: seen and seen[-1] in {"completed", "failed"}, 5, "the last update")
+    finally:
+        unsubscribe()
+    assert seen[-1] == "completed"
+    positions = [RUNNING_ORDER.index(s) for s in seen]
+    assert positions == sorted(positions), seen
+    if backend.name == "scaled":  # pushed: every change arrives
+        assert seen == RUNNING_ORDER
+    else:  # polled: a state shorter than one poll may be skipped, never reordered
+        assert {"downloading", "transcribing", "slicing"} <= set(seen)
+
+
+def test_a_failing_stage_leaves_a_readable_failure_and_keeps_finished_work(
+    backend: Backend, user: User, site: VideoServer
+):
+    save_user_settings(user.id, analyzer="llm", llm_base_url="http://127.0.0.1:9/v1")
+    backend.start_worker()
+    job = api.submit_job(user.id, site.url("short.mp4"))
+    failed = wait_for_status(job.id, {"completed", "failed"}, backend)
+    assert failed.status == "failed"
+    assert "127.0.0.1:9" in failed.error_message
+    assert failed.last_completed_stage == "transcribe"
+    assert any(e.level == "error" for e in jobs.list_events(job.id))
+
+    save_user_settings(user.id, analyzer="offline")
+    api.reanalyze_job(job.id, user.id)
+    done = wait_for_status(job.id, {"completed", "failed"}, backend)
+    assert done.status == "completed", done.error_message
+    assert events_of(job.id).count("download started") == 1
+    assert events_of(job.id).count("transcribe started") == 1
+
+
+def test_a_bad_url_fails_with_the_reason(backend: Backend, user: User, site: VideoServer):
+    backend.start_worker()
+    job = api.submit_job(user.id, site.url("missing.mp4"))
+    failed = wait_for_status(job.id, {"completed", "failed"}, backend)
+    assert failed.status == "failed"
+    assert "404" in failed.error_message or "not found" in failed.error_message.lower()
