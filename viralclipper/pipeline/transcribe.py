@@ -27,7 +27,7 @@ def default_model() -> str:
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
-    """Device `auto`: CUDA when ctranslate2 sees a GPU. Compute `auto`: float16 there, int8 on CPU."""
+    """Device `auto`: CUDA when a GPU is seen; compute `auto`: float16 there, int8 on CPU."""
     if device == "auto":
         import ctranslate2
 
