@@ -40,10 +40,10 @@ class StageProgress:
     def finish(self) -> None:
         if self.stage is not None:
             elapsed = time.monotonic() - self.started
-            self.stream.write(
-                f"{'' if not self.tty else chr(13)}{self.stage:<11} done in "
-                f"{elapsed:.1f}s{' ' * 60 if self.tty else ''}\n"
-            )
+            if self.tty:
+                self.stream.write(f"\r{self.stage:<11} done in {elapsed:.1f}s{' ' * 70}\n")
+            else:
+                self.stream.write(f"{self.stage}: done in {elapsed:.1f}s\n")
             self.stage = None
 
 

@@ -114,7 +114,7 @@ def stage_transcribe(
     cache = get_settings().cache_dir
     audio = cache / "audio" / f"{media.parent.name}-{media.stem}.wav"
     if not audio.exists():
-        extract_audio(media, audio, reporter.scaled(0.0, 0.05))
+        extract_audio(media, audio, reporter.scaled(0.0, 0.05, label="extracting audio"))
     transcript = transcribe(
         audio, cache / "transcripts", reporter.scaled(0.05, 1.0), model=options.whisper_model
     )
@@ -158,7 +158,9 @@ def stage_slice(
     out_dir.mkdir(parents=True, exist_ok=True)
     clips = []
     for i, moment in enumerate(moments, start=1):
-        step = reporter.scaled((i - 1) / len(moments), i / len(moments))
+        step = reporter.scaled(
+            (i - 1) / len(moments), i / len(moments), label=f"clip {i} of {len(moments)}"
+        )
         name = f"clip-{i:02d}"
         video = render_clip(
             media,
@@ -181,7 +183,7 @@ def stage_slice(
             out_dir / f"{name}.srt",
         )
         clips.append(RenderedClip(i, moment, video, thumbnail, subtitles))
-        step(1.0, f"rendered clip {i} of {len(moments)}")
+        step(1.0, "rendered")
     return clips
 
 

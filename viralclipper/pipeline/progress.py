@@ -46,6 +46,11 @@ class Reporter:
         self.last = min(1.0, max(self.last, fraction, 0.0))
         self.progress(self.last, message)
 
-    def scaled(self, start: float, end: float) -> Reporter:
-        """A reporter for a sub-step that maps its 0..1 into start..end of this one."""
-        return Reporter(lambda f, m: self(start + (end - start) * f, m), self.should_cancel)
+    def scaled(self, start: float, end: float, label: str = "") -> Reporter:
+        """A reporter for a sub-step that maps its 0..1 into start..end of this one, and puts
+        `label` before its messages."""
+
+        def forward(fraction: float, message: str) -> None:
+            self(start + (end - start) * fraction, f"{label}: {message}" if label else message)
+
+        return Reporter(forward, self.should_cancel)
