@@ -12,13 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def table(title: str, header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [title, line.format(*header), line.format(*["-" * w for w in widths])]
-    out += [line.format(*map(str, r)) for r in rows]
-    return "\n".join(out)
+from tables import table
 
 
 def main() -> None:
@@ -56,7 +50,9 @@ def main() -> None:
         seconds[name] = time.perf_counter() - start
         return result
 
-    media = timed("download", stage_download, str(talk.path), Reporter(), True)
+    media = timed(
+        "download", lambda: stage_download(str(talk.path), Reporter(), allow_local_files=True)
+    )
     audio, transcript = timed("transcribe", stage_transcribe, media.path, Reporter(), options)
     moments = timed("analyze", stage_analyze, transcript, audio, Reporter(), options)
     timed(
