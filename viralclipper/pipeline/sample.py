@@ -63,8 +63,8 @@ class SampleTalk:
 def default_script(minutes: float = 1.0) -> list[tuple[str, bool]]:
     """Filler with the planted passages spread through it, about `minutes` long."""
     script: list[tuple[str, bool]] = []
-    # about 9.4 s per passage with its gap, at espeak-ng's 165 words a minute
-    count = max(len(PLANTED) * 2, round(minutes * 60 / 9.4))
+    # about 10.2 s per passage with its gap, at espeak-ng's 165 words a minute
+    count = max(len(PLANTED) * 2, round(minutes * 60 / 10.2))
     for i in range(count):
         planted_slot = i % 3 == 1
         pool = PLANTED if planted_slot else FILLER
