@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import threading
+import uuid
 from pathlib import Path
 
 from tests.http_server import VideoServer
@@ -11,7 +13,10 @@ from tests.queue.conftest import Backend, wait_for, wait_for_status
 from viralclipper.models import clips, jobs
 from viralclipper.models.settings import save_user_settings
 from viralclipper.models.tables import User
+from viralclipper.pipeline.media import probe
 from viralclipper.queue import api
+from viralclipper.queue.app import get_queue
+from viralclipper.queue.runner import job_dir
 from viralclipper.queue.events import subscribe
 
 RUNNING_ORDER = ["pending", "downloading", "transcribing", "analyzing", "slicing", "completed"]
@@ -129,9 +134,39 @@ def test_a_failing_stage_leaves_a_readable_failure_and_keeps_finished_work(
     assert events_of(job.id).count("transcribe started") == 1
 
 
-def test_a_bad_url_fails_with_the_reason(backend: Backend, user: User, site: VideoServer):
+def test_a_failed_download_can_be_retried_once_the_video_is_there(
+    backend: Backend, user: User, site: VideoServer
+):
+    name = f"later-{uuid.uuid4().hex[:8]}.mp4"
     backend.start_worker()
-    job = api.submit_job(user.id, site.url("missing.mp4"))
+    job = api.submit_job(user.id, site.url(name))
     failed = wait_for_status(job.id, {"completed", "failed"}, backend)
     assert failed.status == "failed"
-    assert "404" in failed.error_message or "not found" in failed.error_message.lower()
+    assert "HTTP 404" in failed.error_message
+    assert failed.last_completed_stage is None
+
+    shutil.copy(site.root / "short.mp4", site.root / name)
+    api.retry_job(job.id, user.id)
+    done = wait_for_status(job.id, {"completed", "failed"}, backend)
+    assert done.status == "completed", done.error_message
+    assert done.error_message is None
+
+
+def test_one_clip_is_rendered_again_and_a_deleted_job_leaves_no_files(
+    backend: Backend, user: User, site: VideoServer
+):
+    backend.start_worker()
+    job = api.submit_job(user.id, site.url("short.mp4"))
+    assert wait_for_status(job.id, {"completed", "failed"}, backend).status == "completed"
+    clip = clips.list_clips(job_id=job.id)[0]
+    before = Path(clip.video_path).stat().st_mtime_ns
+    clips.update_clip(clip.id, end=clip.start + 6.0)
+    get_queue().render_clip(clip.id)
+    wait_for(
+        lambda: Path(clip.video_path).stat().st_mtime_ns != before, 60, "the new render", backend
+    )
+    wait_for(lambda: abs(probe(Path(clip.video_path)).duration - 6.0) < 0.1, 10, "6 s clip")
+
+    api.delete_job(job.id, user.id)
+    assert jobs.get_job(job.id) is None and clips.list_clips(job_id=job.id) == []
+    assert not job_dir(job.id).exists()
