@@ -16,8 +16,8 @@ from viralclipper.models.tables import User
 from viralclipper.pipeline.media import probe
 from viralclipper.queue import api
 from viralclipper.queue.app import get_queue
-from viralclipper.queue.runner import job_dir
 from viralclipper.queue.events import subscribe
+from viralclipper.queue.runner import job_dir
 
 RUNNING_ORDER = ["pending", "downloading", "transcribing", "analyzing", "slicing", "completed"]
 
