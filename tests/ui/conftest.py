@@ -1,0 +1,64 @@
+"""NiceGUI's simulated `user` on our app, with helpers to make accounts and log in."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from nicegui import app, ui
+from nicegui.element_filter import ElementFilter
+from nicegui.storage import Storage
+from nicegui.testing import User
+from nicegui.testing.user_simulation import user_simulation
+
+from viralclipper.models import users
+
+MAIN_FILE = Path(__file__).with_name("main_app.py")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def user(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[User]:
+    """A simulated browser on a fresh app whose data dir (and session storage) is this test's."""
+    Storage.path = (tmp_path / "nicegui-storage").resolve()
+    app.storage = Storage()
+    async with user_simulation(main_file=MAIN_FILE) as simulated:
+        yield simulated
+    errors = [r for r in caplog.get_records("call") if r.levelname == "ERROR"]
+    assert not errors, f"unexpected ERROR logs: {[r.getMessage() for r in errors]}"
+
+
+def make_account(email: str = "ann@example.com", password: str = PASSWORD, **kwargs):
+    return users.create_user(email, password, **kwargs)
+
+
+async def log_in(user: User, email: str = "ann@example.com", password: str = PASSWORD) -> None:
+    await user.open("/login")
+    user.find(marker="email").type(email)
+    user.find(marker="password").type(password)
+    user.find(marker="login-button").click()
+    await user.should_see("Dashboard", retries=50)
+
+
+async def logged_in(user: User, email: str = "ann@example.com", **kwargs):
+    """Create an account and log it in; returns the account."""
+    account = make_account(email, **kwargs)
+    await log_in(user, email)
+    return account
+
+
+async def eventually(condition: Callable[[], object], seconds: float = 5.0) -> None:
+    """Wait until `condition()` is true (handlers run as tasks, and live updates come later)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still false after {seconds} s: {condition}")
+
+
+def open_dialogs(user: User) -> list[ui.dialog]:
+    """The open dialogs (a closed dialog's content still counts as seen in the simulation)."""
+    with user:
+        return [dialog for dialog in ElementFilter(kind=ui.dialog) if dialog.value]

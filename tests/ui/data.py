@@ -1,0 +1,110 @@
+"""Test data through the models API: jobs in any state, clips with real files on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from viralclipper.config import get_settings
+from viralclipper.models import clips, jobs
+from viralclipper.models.jobs import JobStatus
+from viralclipper.models.tables import Job
+
+YOUTUBE_URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+RUN_ORDER = [
+    JobStatus.DOWNLOADING,
+    JobStatus.TRANSCRIBING,
+    JobStatus.ANALYZING,
+    JobStatus.SLICING,
+    JobStatus.COMPLETED,
+]
+
+
+def make_job(
+    user_id: int,
+    title: str = "A talk",
+    status: JobStatus = JobStatus.PENDING,
+    url: str = YOUTUBE_URL,
+    **fields,
+) -> Job:
+    """A job moved through the real lifecycle up to `status`."""
+    job = jobs.create_job(user_id, url, {"analyzer": "offline"})
+    jobs.update_job(job.id, title=title, **fields)
+    if status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        jobs.transition(job.id, JobStatus.DOWNLOADING)
+        jobs.transition(
+            job.id, status, error="The video is private." if status == JobStatus.FAILED else None
+        )
+    elif status != JobStatus.PENDING:
+        for step in RUN_ORDER[: RUN_ORDER.index(status) + 1]:
+            jobs.transition(job.id, step)
+    return jobs.get_job(job.id)
+
+
+def write_file(path: Path, size: int = 1000) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(range(256)) * (size // 256) + bytes(size % 256))
+    return str(path)
+
+
+def make_completed_job(
+    user_id: int, title: str = "A finished talk", scores: tuple[float, ...] = (88, 35)
+) -> Job:
+    """A completed job with stage durations, events, a transcript, and clips with files."""
+    folder = get_settings().data_dir / "jobs" / "test" / title.replace(" ", "_")
+    transcript = folder / "transcript.json"
+    transcript.parent.mkdir(parents=True, exist_ok=True)
+    transcript.write_text(
+        json.dumps(
+            {
+                "language": "en",
+                "duration": 64.0,
+                "segments": [
+                    {"start": 0.0, "end": 4.2, "text": " Welcome to the show.", "words": []},
+                    {
+                        "start": 12.5,
+                        "end": 17.0,
+                        "text": " Nobody tells you this secret.",
+                        "words": [],
+                    },
+                ],
+            }
+        )
+    )
+    job = make_job(
+        user_id,
+        title,
+        JobStatus.COMPLETED,
+        duration=64.0,
+        video_id="dQw4w9WgXcQ",
+        media_path=write_file(folder / "source.mp4", 5000),
+        transcript_path=str(transcript),
+    )
+    for stage, seconds in (
+        ("download", 1.5),
+        ("transcribe", 4.25),
+        ("analyze", 0.5),
+        ("slice", 3.0),
+    ):
+        jobs.record_stage(job.id, stage, seconds)
+    jobs.add_event(job.id, "info", "downloaded 12 MB")
+    clips.replace_clips(
+        job.id,
+        [
+            {
+                "start": 10.0 * i,
+                "end": 10.0 * i + 20,
+                "score": score,
+                "title": f"{title} clip {i}",
+                "hook": f"Hook number {i}",
+                "reasoning": f"Reason {i}: a question opens it.",
+                "criteria": ["viral_hooks", "humor"],
+                "quote": "Nobody tells you this secret.",
+                "video_path": write_file(folder / f"clip{i}.mp4"),
+                "thumbnail_path": write_file(folder / f"clip{i}.jpg", 300),
+                "subtitles_path": write_file(folder / f"clip{i}.srt", 200),
+            }
+            for i, score in enumerate(scores, start=1)
+        ],
+    )
+    return jobs.get_job(job.id)

@@ -1,0 +1,77 @@
+"""The clips gallery and the media routes (ownership, HTTP ranges, downloads)."""
+
+from __future__ import annotations
+
+from nicegui import ui
+from nicegui.testing import User
+
+from tests.ui.conftest import logged_in, make_account
+from tests.ui.data import make_completed_job
+from viralclipper.models import clips
+
+
+async def test_the_gallery_shows_my_clips_and_filters_them(user: User) -> None:
+    other = make_account("other@example.com")
+    make_completed_job(other.id, "Not mine")
+    account = await logged_in(user)
+    first = make_completed_job(account.id, "Alpha", scores=(91, 20))
+    make_completed_job(account.id, "Beta", scores=(55,))
+    await user.open("/clips")
+    await user.should_see("3 clips")
+    await user.should_see("Alpha clip 1")
+    await user.should_see("Reason 1: a question opens it.")
+    await user.should_see("viral hooks")  # criteria chips
+    await user.should_not_see("Not mine clip 1")
+
+    user.find(marker="min-score").elements.pop().value = 50
+    await user.should_see("2 clips", retries=20)
+    await user.should_not_see("Alpha clip 2")
+
+    user.find(marker="job-filter").elements.pop().value = first.id
+    await user.should_see("1 clip", retries=20)
+    await user.should_not_see("Beta clip 1")
+
+
+async def test_media_is_served_with_ranges_and_only_to_the_owner(user: User) -> None:
+    other = make_account("other@example.com")
+    theirs = clips.list_clips(job_id=make_completed_job(other.id, "Theirs").id)[0]
+    account = await logged_in(user)
+    mine = clips.list_clips(job_id=make_completed_job(account.id, "Mine").id)[0]
+    http = user.http_client  # carries this browser's session cookie
+
+    whole = await http.get(f"/media/clips/{mine.id}.mp4")
+    assert whole.status_code == 200 and len(whole.content) == 1000
+    assert whole.headers["content-type"] == "video/mp4"
+    assert whole.headers["accept-ranges"] == "bytes"
+
+    part = await http.get(f"/media/clips/{mine.id}.mp4", headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206
+    assert part.content == whole.content[:100]
+    assert part.headers["content-range"] == "bytes 0-99/1000"
+
+    download = await http.get(f"/media/clips/{mine.id}.srt?download=1")
+    assert download.status_code == 200
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert f"clip-{mine.job_id}-1.srt" in download.headers["content-disposition"]
+    assert (await http.get(f"/media/clips/{mine.id}.jpg")).headers["content-type"] == "image/jpeg"
+    assert (await http.get(f"/media/jobs/{mine.job_id}/source")).status_code == 200
+
+    for path in (
+        f"/media/clips/{theirs.id}.mp4",
+        f"/media/jobs/{theirs.job_id}/source",
+        f"/media/clips/{mine.id}.exe",
+        "/media/clips/999.mp4",
+    ):
+        assert (await http.get(path)).status_code == 404, path
+
+    http.cookies.clear()  # no session at all
+    assert (await http.get(f"/media/clips/{mine.id}.mp4")).status_code == 404
+
+
+async def test_the_clip_card_offers_downloads(user: User) -> None:
+    account = await logged_in(user)
+    clip = clips.list_clips(job_id=make_completed_job(account.id, "Solo", scores=(70,)).id)[0]
+    await user.open("/clips")
+    hrefs = {button.props.get("href") for button in user.find(ui.button).elements}
+    assert f"/media/clips/{clip.id}.mp4?download=1" in hrefs
+    assert f"/media/clips/{clip.id}.srt?download=1" in hrefs

@@ -1,0 +1,82 @@
+"""The job page: ownership, metadata, stage timeline, event log, transcript, clips, re-analysis."""
+
+from __future__ import annotations
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from tests.ui.conftest import eventually, logged_in, make_account
+from tests.ui.data import make_completed_job, make_job
+from viralclipper.models import jobs
+from viralclipper.models.jobs import JobStatus
+
+
+@pytest.mark.parametrize("path", ["/jobs/{other}", "/jobs/999", "/jobs/abc"])
+async def test_someone_elses_or_a_missing_job_is_not_found(user: User, path: str) -> None:
+    other = make_account("other@example.com")
+    secret = make_job(other.id, "Their secret video")
+    await logged_in(user, "me@example.com")
+    await user.open(path.format(other=secret.id))
+    await user.should_see("This job was not found.")
+    await user.should_not_see("Their secret video")
+
+
+async def test_a_completed_job_shows_everything(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Big interview")
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("completed")
+    await user.should_see("100%")
+    await user.should_see("1:04")  # length
+    for stage, note in (("download", "1.5 s"), ("transcribe", "4.2 s"), ("slice", "3.0 s")):
+        entry = user.find(marker=f"stage-{stage}").elements.pop()
+        assert entry.props["subtitle"] == note
+    await user.should_see("downloaded 12 MB")  # the event log
+    await user.should_see("Nobody tells you this secret.")  # the transcript
+    await user.should_see("0:12")  # its timestamp
+    await user.should_see("Clips (2)")
+    await user.should_see("Big interview clip 1")
+    await user.should_see("Hook number 1")
+    assert user.find(ui.video).elements  # the source player and the clips' players
+    user.find(marker="transcript-line").click()  # seeks the player (a browser-side call)
+
+
+async def test_a_failed_job_shows_its_reason_and_can_be_retried(user: User) -> None:
+    account = await logged_in(user)
+    job = make_job(account.id, "Broken", JobStatus.FAILED)
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("The video is private.")
+    assert user.find(marker="stage-transcribe").elements.pop().props["subtitle"] == "not reached"
+    user.find("Retry").click()
+    await user.should_see("Queued again.", retries=30)
+    assert jobs.get_job(job.id).status == JobStatus.PENDING
+
+
+async def test_reanalyze_with_my_current_settings(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id)
+    from viralclipper.models.settings import save_user_settings
+
+    save_user_settings(account.id, max_clips=3, output_format="vertical")
+    await user.open(f"/jobs/{job.id}")
+    user.find("Re-analyze").click()
+    await user.should_see("Re-analyzing with your current settings.", retries=30)
+    again = jobs.get_job(job.id)
+    assert again.status == JobStatus.PENDING
+    assert again.last_completed_stage == "transcribe"
+    assert again.options["max_clips"] == 3 and again.options["output_format"] == "vertical"
+
+
+async def test_progress_moves_live_on_the_job_page(user: User) -> None:
+    account = await logged_in(user)
+    job = make_job(account.id, "Moving", JobStatus.DOWNLOADING)
+    await user.open(f"/jobs/{job.id}")
+    jobs.set_progress(job.id, 17.0, "downloading 3.4 MB of 20 MB")
+    await user.should_see("17%", retries=30)
+    await user.should_see("downloading 3.4 MB of 20 MB")
+    jobs.record_stage(job.id, "download", 2.0)
+    jobs.transition(job.id, JobStatus.TRANSCRIBING, step="loading the model")
+    await eventually(
+        lambda: user.find(marker="stage-download").elements.pop().props["subtitle"] == "2.0 s"
+    )

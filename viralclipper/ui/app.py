@@ -1,0 +1,102 @@
+"""The web app: `run(host, port)` serves it (`viralclipper serve`); `setup()` registers the
+middleware, pages and file routes without starting anything (the tests use it).
+
+Nothing happens at import time: NiceGUI's test harness re-imports the page modules for every test.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import secrets
+
+from nicegui import app, ui
+
+from viralclipper.config import get_settings
+from viralclipper.ui import media
+from viralclipper.ui.auth import AuthMiddleware, limiter
+from viralclipper.ui.frame import APP_NAME
+from viralclipper.ui.pages import account, clips, dashboard, job_detail, jobs, login, settings
+
+log = logging.getLogger(__name__)
+PAGES = (login, account, dashboard, jobs, job_detail, clips, settings)
+FAVICON = (
+    "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><rect width='24' height='24' "
+    "rx='5' fill='#5b4bdb'/><path d='M9 7.5v9l7-4.5z' fill='white'/></svg>"
+)
+
+
+def setup() -> None:
+    """Register the login guard, every page and the media routes on NiceGUI's app."""
+    app.add_middleware(AuthMiddleware)
+    limiter.clear()  # a fresh app starts with no lock-outs
+    for page in PAGES:
+        page.register()
+    media.register_routes()
+
+
+def storage_secret() -> str:
+    """STORAGE_SECRET, else a secret generated once and kept in the data dir."""
+    settings = get_settings()
+    if settings.storage_secret:
+        return settings.storage_secret
+    path = settings.data_dir / "storage_secret"
+    if not path.is_file():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def use_data_dir_for_sessions() -> None:
+    """Keep NiceGUI's server-side user storage (the sessions) in the data dir, not the cwd."""
+    from nicegui.storage import Storage
+
+    Storage.path = (get_settings().data_dir / "sessions").resolve()
+    app.storage = Storage()
+
+
+def manage_embedded_worker() -> None:
+    """With no REDIS_URL, run a Huey consumer in a child process for as long as the app runs."""
+    if get_settings().redis_url:
+        return
+    worker: dict[str, multiprocessing.Process] = {}
+
+    def start() -> None:
+        from viralclipper.queue.consumer import start_embedded_worker
+
+        worker["process"] = start_embedded_worker()
+        log.info("embedded worker started (pid %s)", worker["process"].pid)
+
+    def stop() -> None:
+        process = worker.pop("process", None)
+        if process is None or not process.is_alive():
+            return
+        process.terminate()  # SIGTERM: Huey's consumer finishes cleanly
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+
+    app.on_startup(start)
+    app.on_shutdown(stop)
+
+
+def run(host: str | None = None, port: int | None = None) -> None:
+    """Serve the web app (blocking) on `host`:`port` (defaults from HOST / PORT)."""
+    from viralclipper.models import upgrade_database
+
+    settings = get_settings()
+    upgrade_database()
+    use_data_dir_for_sessions()
+    setup()
+    manage_embedded_worker()
+    ui.run(
+        host=host or settings.host,
+        port=port or settings.port,
+        title=APP_NAME,
+        favicon=FAVICON,
+        storage_secret=storage_secret(),
+        reload=False,
+        show=False,
+        reconnect_timeout=10.0,
+    )

@@ -1,0 +1,209 @@
+"""Small pieces every page uses: status chips, live progress, thumbnails, clip cards, formatting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from nicegui import ui
+
+from viralclipper.models.jobs import FINISHED_STATES, JobStatus
+from viralclipper.models.tables import Clip, Job
+
+STATUS_LOOK: dict[str, tuple[str, str]] = {  # status -> (color, icon)
+    JobStatus.PENDING: ("grey-7", "schedule"),
+    JobStatus.DOWNLOADING: ("blue-7", "download"),
+    JobStatus.TRANSCRIBING: ("indigo-7", "subtitles"),
+    JobStatus.ANALYZING: ("deep-purple-7", "psychology"),
+    JobStatus.SLICING: ("teal-7", "content_cut"),
+    JobStatus.COMPLETED: ("positive", "check_circle"),
+    JobStatus.FAILED: ("negative", "error"),
+    JobStatus.CANCELLED: ("orange-8", "block"),
+}
+PLACEHOLDER_THUMBNAIL = (
+    "data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 9'>"
+    "<rect width='16' height='9' fill='%23e2e8f0'/><path d='M6.5 2.8v3.4L9.7 4.5z' "
+    "fill='%2394a3b8'/></svg>"
+)
+
+
+def format_seconds(seconds: float | None) -> str:
+    """12.3 -> '0:12', 3725 -> '1:02:05'; '—' when unknown."""
+    if seconds is None:
+        return "—"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_ago(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    seconds = (datetime.now(UTC) - moment).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
+
+
+def job_title(job: Job) -> str:
+    return job.title or ("Uploaded video" if (job.options or {}).get("upload") else job.source_url)
+
+
+def is_running(status: str) -> bool:
+    return status not in FINISHED_STATES and status != JobStatus.PENDING
+
+
+class StatusChip:
+    """A coloured chip with the job's status, updated in place."""
+
+    def __init__(self, status: str) -> None:
+        self.chip = ui.chip("", color="grey-7", text_color="white").props("dense square")
+        self.chip.classes("text-xs font-medium uppercase tracking-wide")
+        self.set(status)
+
+    def set(self, status: str) -> None:
+        color, icon = STATUS_LOOK.get(status, ("grey-7", "help"))
+        self.chip.text = status
+        self.chip.props(f"color={color} icon={icon}")
+
+
+class JobProgress:
+    """A progress bar with its percentage and the current step, updated in place."""
+
+    def __init__(self, job: Job, *, show_step: bool = True) -> None:
+        with ui.column().classes("w-full gap-1"):
+            with ui.row().classes("w-full items-center no-wrap gap-2"):
+                self.bar = (
+                    ui.linear_progress(value=0, show_value=False, size="8px")
+                    .props("rounded")
+                    .classes("grow")
+                )
+                self.percent = ui.label().classes("text-xs text-grey-7 w-10 text-right")
+            self.step = ui.label().classes("text-xs text-grey-6 ellipsis max-w-full")
+            self.step.visible = show_step
+        self.set(job.status, job.progress, job.current_step)
+
+    def set(self, status: str, progress: float, step: str | None) -> None:
+        color = STATUS_LOOK.get(status, ("primary", ""))[0]
+        self.bar.value = round(progress / 100, 3)
+        self.bar.props(f"color={color}")
+        if status == JobStatus.PENDING:  # waiting in the queue
+            self.bar.props("indeterminate")
+        else:
+            self.bar.props(remove="indeterminate")
+        self.percent.text = f"{progress:.0f}%"
+        self.step.text = step or ""
+
+
+def job_thumbnail(job: Job, first_clip: Clip | None) -> str:
+    """The YouTube thumbnail from the video id, else the first clip's, else a placeholder."""
+    if job.video_id and is_youtube(job.source_url):
+        return f"https://i.ytimg.com/vi/{job.video_id}/mqdefault.jpg"
+    if first_clip is not None and first_clip.thumbnail_path:
+        return clip_url(first_clip.id, "jpg")
+    return PLACEHOLDER_THUMBNAIL
+
+
+def is_youtube(url: str | None) -> bool:
+    host = (urlsplit(url or "").hostname or "").removeprefix("www.").removeprefix("m.")
+    return host in {"youtube.com", "youtu.be", "music.youtube.com", "youtube-nocookie.com"}
+
+
+def clip_url(clip_id: int, kind: str) -> str:
+    return f"/media/clips/{clip_id}.{kind}"
+
+
+def clip_download_url(clip_id: int, kind: str) -> str:
+    return f"/media/clips/{clip_id}.{kind}?download=1"
+
+
+def score_badge(score: float) -> ui.badge:
+    color = "positive" if score >= 70 else "warning" if score >= 40 else "grey-6"
+    return (
+        ui.badge(f"{score:.0f}", color=color)
+        .classes("text-sm px-2 py-1")
+        .tooltip("Virality score (0-100)")
+    )
+
+
+def clip_card(clip: Clip, *, job: Job | None = None, on_play=None) -> ui.card:
+    """Player, score, title, hook, reasoning, criteria chips and downloads of one clip."""
+    with ui.card().tight().classes("w-full overflow-hidden") as card:
+        card.mark(f"clip-{clip.id}")
+        poster = clip_url(clip.id, "jpg") if clip.thumbnail_path else None
+        if clip.video_path:
+            video = ui.video(clip_url(clip.id, "mp4"), autoplay=False).classes("w-full bg-black")
+            video.props("preload=metadata" + (f" poster={poster}" if poster else ""))
+        else:
+            ui.image(poster or PLACEHOLDER_THUMBNAIL).classes("w-full aspect-video")
+        with ui.card_section().classes("w-full gap-1"):
+            with ui.row().classes("w-full items-start no-wrap gap-2"):
+                ui.label(clip.title).classes("text-subtitle1 font-medium leading-tight grow")
+                score_badge(clip.score)
+            if clip.hook:
+                ui.label(f"“{clip.hook}”").classes("text-sm italic text-grey-8")
+            with ui.row().classes("gap-1 items-center text-xs text-grey-7"):
+                ui.icon("schedule", size="xs")
+                ui.label(
+                    f"{format_seconds(clip.start)}–{format_seconds(clip.end)} "
+                    f"({clip.duration:.0f} s)"
+                )
+                if job is not None:
+                    ui.label("·")
+                    ui.link(job_title(job), f"/jobs/{job.id}").classes(
+                        "text-primary ellipsis"
+                    ).style("max-width: 14rem")
+            if clip.criteria:
+                with ui.row().classes("gap-1"):
+                    for criterion in clip.criteria:
+                        ui.chip(
+                            criterion.replace("_", " "), color="blue-1", text_color="blue-9"
+                        ).props("dense")
+            if clip.reasoning:
+                with (
+                    ui.expansion("Why this clip", icon="lightbulb")
+                    .classes("w-full text-sm")
+                    .props("dense")
+                ):
+                    ui.label(clip.reasoning).classes("text-sm text-grey-8")
+        with ui.card_actions().classes("w-full justify-end gap-1 pt-0"):
+            if clip.video_path:
+                ui.button("MP4", icon="download").props(
+                    f"flat dense no-caps href={clip_download_url(clip.id, 'mp4')} tag=a"
+                )
+            if clip.subtitles_path:
+                ui.button("SRT", icon="closed_caption").props(
+                    f"flat dense no-caps href={clip_download_url(clip.id, 'srt')} tag=a"
+                )
+    return card
+
+
+def empty_state(icon: str, text: str) -> None:
+    with ui.column().classes("w-full items-center py-10 text-grey-6 gap-2"):
+        ui.icon(icon, size="3rem")
+        ui.label(text).classes("text-body1")
+
+
+def section_title(text: str, icon: str | None = None) -> None:
+    with ui.row().classes("items-center gap-2"):
+        if icon:
+            ui.icon(icon, color="primary", size="sm")
+        ui.label(text).classes("text-h6 font-medium")
+
+
+def not_found(what: str = "page") -> None:
+    with ui.card().classes("w-full max-w-xl mx-auto items-center p-10 gap-3"):
+        ui.icon("search_off", size="4rem", color="grey-5")
+        ui.label(f"This {what} was not found.").classes("text-h6").mark("not-found")
+        ui.label("It does not exist, or it is not yours.").classes("text-grey-7")
+        ui.button("Back to the dashboard", icon="home", on_click=lambda: ui.navigate.to("/")).props(
+            "unelevated"
+        )

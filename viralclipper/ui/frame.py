@@ -1,0 +1,92 @@
+"""The shared page frame: header with the app name, navigation, user menu, and live updates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from nicegui import context, ui
+
+from viralclipper.models.tables import User
+from viralclipper.ui.auth import end_session
+from viralclipper.ui.live import LiveJobs
+
+APP_NAME = "Viral Clipper"
+NAVIGATION = [
+    ("Dashboard", "/", "space_dashboard"),
+    ("Jobs", "/jobs", "movie"),
+    ("Clips", "/clips", "video_library"),
+    ("Settings", "/settings", "tune"),
+]
+BRAND_COLORS = {
+    "primary": "#5b4bdb",
+    "secondary": "#1f2937",
+    "accent": "#f43f5e",
+    "positive": "#16a34a",
+    "negative": "#dc2626",
+}
+
+
+def apply_theme() -> None:
+    ui.colors(**BRAND_COLORS)
+    ui.query("body").classes("bg-grey-1")
+
+
+@contextmanager
+def frame(title: str, user: User) -> Iterator[LiveJobs]:
+    """Header and navigation around the page content; yields the page's live job updates."""
+    apply_theme()
+    ui.page_title(f"{title} · {APP_NAME}")
+    path = context.client.page.path
+    with ui.header(elevated=False).classes(
+        "bg-white text-grey-9 border-b border-gray-200 px-4 py-2 items-center"
+    ):
+        with ui.link(target="/").classes("flex items-center gap-2 no-underline text-grey-9 mr-4"):
+            ui.icon("movie_filter", color="primary", size="md")
+            ui.label(APP_NAME).classes("text-h6 font-bold tracking-tight")
+        with ui.row().classes("gap-1 items-center"):
+            items = NAVIGATION + ([("Users", "/users", "group")] if user.is_admin else [])
+            for label, target, icon in items:
+                active = path == target or (target != "/" and path.startswith(target))
+                button = ui.button(label, icon=icon, on_click=lambda t=target: ui.navigate.to(t))
+                button.props("flat no-caps" + (" color=primary" if active else " color=grey-8"))
+                if active:
+                    button.classes("bg-indigo-1")
+        ui.space()
+        with ui.button(icon="account_circle").props("flat round color=grey-8") as menu_button:
+            menu_button.mark("user-menu")
+            with ui.menu().props("anchor='bottom right' self='top right'"):
+                with ui.item().props("dense"), ui.item_section():
+                    ui.item_label(user.email).classes("font-medium")
+                    ui.item_label("Administrator" if user.is_admin else "Member").props("caption")
+                ui.separator()
+                ui.menu_item("Change password", on_click=lambda: ui.navigate.to("/account")).mark(
+                    "change-password-menu"
+                )
+                ui.menu_item("Log out", on_click=log_out).mark("logout")
+    live = LiveJobs(context.client, user.id)
+    live.on_update(live.toast_on_finish)
+    with ui.column().classes("w-full max-w-screen-xl mx-auto p-4 md:p-6 gap-6"):
+        ui.label(title).classes("text-h5 font-bold text-grey-9")
+        yield live
+
+
+def log_out() -> None:
+    end_session()
+    ui.navigate.to("/login")
+
+
+@contextmanager
+def centered_card(title: str, subtitle: str | None = None) -> Iterator[ui.card]:
+    """The frame of the pages without a session: login, register."""
+    apply_theme()
+    ui.page_title(f"{title} · {APP_NAME}")
+    with ui.column().classes("w-full min-h-[85vh] items-center justify-center p-4 gap-4"):
+        with ui.row().classes("items-center gap-2"):
+            ui.icon("movie_filter", color="primary", size="lg")
+            ui.label(APP_NAME).classes("text-h4 font-bold tracking-tight")
+        with ui.card().classes("w-full max-w-sm p-6 gap-4") as card:
+            ui.label(title).classes("text-h6 font-medium")
+            if subtitle:
+                ui.label(subtitle).classes("text-sm text-grey-7 -mt-3")
+            yield card

@@ -1,0 +1,67 @@
+"""Live job updates for one open page: one queue subscription per client, delivered on the event
+loop as a NiceGUI `Event`, so every page of every open browser of a user moves on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import Client, Event, ui
+
+from viralclipper.models.jobs import JobStatus
+from viralclipper.queue import events
+
+JobUpdate = dict[str, Any]
+
+
+class LiveJobs:
+    """Hears the queue's updates for `user_id` on a background thread and re-emits them on the
+    page's event loop. Handlers subscribed inside the page run in its UI context and are dropped
+    with the page; the queue subscription ends when the client is deleted (the browser left and
+    did not reconnect within NiceGUI's reconnect timeout)."""
+
+    def __init__(self, client: Client, user_id: int) -> None:
+        self.updates: Event[JobUpdate] = Event()
+        self._loop = asyncio.get_running_loop()
+        self._statuses: dict[int, str] = {}
+        self._unsubscribe = events.subscribe(user_id, self._from_thread)
+        client.on_delete(self.close)
+
+    def on_update(self, handler: Callable[[JobUpdate], Any]) -> None:
+        self.updates.subscribe(handler)
+
+    def seen(self, job_id: int, status: str) -> None:
+        """What the page shows now, so the next update is compared against it."""
+        self._statuses[job_id] = status
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    def _from_thread(self, update: JobUpdate) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
+            self._loop.call_soon_threadsafe(self._deliver, update)
+
+    def _deliver(self, update: JobUpdate) -> None:
+        previous = self._statuses.get(update["id"])
+        self._statuses[update["id"]] = update["status"]
+        self.updates.emit({**update, "status_changed": previous != update["status"]})
+
+    def toast_on_finish(self, update: JobUpdate) -> None:
+        """A toast when a job completes or fails (with the reason)."""
+        if not update["status_changed"]:
+            return
+        name = update.get("title") or f"Job {update['id']}"
+        if update["status"] == JobStatus.COMPLETED:
+            ui.notify(f"{name} is ready.", type="positive", icon="check_circle")
+        elif update["status"] == JobStatus.FAILED:
+            reason = update.get("error_message") or "no reason given"
+            ui.notify(
+                f"{name} failed: {reason}",
+                type="negative",
+                icon="error",
+                multi_line=True,
+                close_button="OK",
+                timeout=0,
+            )

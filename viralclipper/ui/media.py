@@ -1,0 +1,80 @@
+"""File routes: a clip's MP4/JPG/SRT and a job's source video, only to their owner.
+
+Anything else (no session, someone else's clip, a missing file) is a 404, so ids cannot be
+probed. Starlette's FileResponse answers HTTP range requests (206), so players can seek.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import HTTPException
+from nicegui import app
+from starlette.responses import FileResponse
+
+from viralclipper.config import get_settings
+from viralclipper.models import clips, jobs
+from viralclipper.ui.auth import session_user_id
+
+CLIP_FILES = {  # kind -> (Clip attribute, media type)
+    "mp4": ("video_path", "video/mp4"),
+    "jpg": ("thumbnail_path", "image/jpeg"),
+    "srt": ("subtitles_path", "application/x-subrip"),
+}
+
+
+def _servable(path: str | None) -> Path:
+    """The file, when it exists inside the data dir; else 404."""
+    if not path:
+        raise HTTPException(status_code=404)
+    resolved = Path(path).resolve()
+    if not resolved.is_file() or not resolved.is_relative_to(get_settings().data_dir.resolve()):
+        raise HTTPException(status_code=404)
+    return resolved
+
+
+def _owner() -> int:
+    user_id = session_user_id()
+    if user_id is None:
+        raise HTTPException(status_code=404)
+    return user_id
+
+
+async def clip_file(clip_id: int, kind: str, download: bool = False) -> FileResponse:
+    if kind not in CLIP_FILES:
+        raise HTTPException(status_code=404)
+    clip = clips.get_clip(clip_id, user_id=_owner())
+    if clip is None:
+        raise HTTPException(status_code=404)
+    attribute, media_type = CLIP_FILES[kind]
+    path = _servable(getattr(clip, attribute))
+    filename = f"clip-{clip.job_id}-{clip.rank}.{kind}" if download else None
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=filename,
+        content_disposition_type="attachment" if download else "inline",
+    )
+
+
+async def job_source(job_id: int) -> FileResponse:
+    job = jobs.get_job(job_id, user_id=_owner())
+    if job is None:
+        raise HTTPException(status_code=404)
+    return FileResponse(
+        _servable(job.media_path or _upload_path(job.source_url, job.options)),
+        media_type="video/mp4",
+    )
+
+
+def _upload_path(source: str, options: dict | None) -> str | None:
+    return source if (options or {}).get("upload") else None
+
+
+def register_routes() -> None:
+    app.add_api_route(
+        "/media/clips/{clip_id}.{kind}", clip_file, methods=["GET", "HEAD"], include_in_schema=False
+    )
+    app.add_api_route(
+        "/media/jobs/{job_id}/source", job_source, methods=["GET", "HEAD"], include_in_schema=False
+    )

@@ -1,0 +1,1 @@
+"""One module per page; each has a `register()` that declares its routes with `@ui.page`."""

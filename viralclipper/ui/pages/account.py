@@ -1,0 +1,131 @@
+"""Change password (everyone) and the users page (admins: add users, grant admin)."""
+
+from __future__ import annotations
+
+from fastapi.responses import RedirectResponse
+from nicegui import run, ui
+
+from viralclipper.models import users
+from viralclipper.models.tables import User
+from viralclipper.ui.auth import current_user
+from viralclipper.ui.components import format_time, not_found
+from viralclipper.ui.frame import frame
+from viralclipper.ui.pages.login import error_label, show_error
+
+
+def register() -> None:
+    @ui.page("/account")
+    def account_page() -> RedirectResponse | None:
+        user = current_user()
+        if user is None:
+            return RedirectResponse("/login")
+        with frame("Change password", user):
+            password_form(user)
+        return None
+
+    @ui.page("/users")
+    def users_page() -> RedirectResponse | None:
+        user = current_user()
+        if user is None:
+            return RedirectResponse("/login")
+        with frame("Users", user):
+            if not user.is_admin:
+                not_found()
+                return None
+            users_admin(user)
+        return None
+
+
+def password_form(user: User) -> None:
+    async def change() -> None:
+        error.visible = False
+        if new.value != repeat.value:
+            show_error(error, "The two new passwords do not match.")
+            return
+        if await run.io_bound(users.authenticate, user.email, current.value or "") is None:
+            show_error(error, "Your current password is wrong.")
+            return
+        try:
+            await run.io_bound(users.set_password, user.id, new.value or "")
+        except ValueError as exc:
+            show_error(error, str(exc))
+            return
+        for field in (current, new, repeat):
+            field.value = ""
+        ui.notify("Your password was changed.", type="positive")
+
+    with ui.card().classes("w-full max-w-md p-6 gap-4"):
+        current = ui.input("Current password", password=True).props("outlined").classes("w-full")
+        new = (
+            ui.input("New password", password=True, password_toggle_button=True)
+            .props("outlined hint='At least 8 characters'")
+            .classes("w-full")
+        )
+        repeat = (
+            ui.input("Repeat the new password", password=True)
+            .props("outlined")
+            .classes("w-full")
+            .on("keydown.enter", change)
+        )
+        error = error_label()
+        ui.button("Change password", icon="lock_reset", on_click=change).props("unelevated").mark(
+            "change-password"
+        )
+
+
+def users_admin(admin: User) -> None:
+    @ui.refreshable
+    def user_list() -> None:
+        with ui.list().props("separator").classes("w-full"):
+            for member in users.list_users():
+                with ui.item().classes("py-3"):
+                    with ui.item_section().props("avatar"):
+                        ui.avatar(member.email[0].upper(), color="indigo-1", text_color="primary")
+                    with ui.item_section():
+                        ui.item_label(member.email).classes("font-medium")
+                        ui.item_label(f"since {format_time(member.created_at)}").props("caption")
+                    with ui.item_section().props("side"):
+                        ui.switch(
+                            "Admin",
+                            value=member.is_admin,
+                            on_change=lambda e, m=member: toggle_admin(m, e.value),
+                        ).props("dense").set_enabled(member.id != admin.id)
+
+    def toggle_admin(member: User, value: bool) -> None:
+        users.set_admin(member.id, value)
+        ui.notify(f"{member.email} is {'now' if value else 'no longer'} an admin.")
+
+    async def add() -> None:
+        error.visible = False
+        try:
+            await run.io_bound(
+                users.create_user,
+                email.value or "",
+                password.value or "",
+                is_admin=bool(make_admin.value),
+            )
+        except ValueError as exc:
+            show_error(error, str(exc))
+            return
+        ui.notify(f"Added {email.value.strip().lower()}.", type="positive")
+        email.value = password.value = ""
+        make_admin.value = False
+        user_list.refresh()
+
+    with ui.row().classes("w-full gap-6 items-start"):
+        with ui.card().classes("grow min-w-80 p-2"):
+            user_list()
+        with ui.card().classes("w-full md:w-96 p-6 gap-3"):
+            ui.label("Add a user").classes("text-subtitle1 font-medium")
+            ui.label("Share the password with them; they can change it afterwards.").classes(
+                "text-sm text-grey-7"
+            )
+            email = ui.input("Email").props("outlined dense").classes("w-full")
+            password = (
+                ui.input("Initial password", password=True, password_toggle_button=True)
+                .props("outlined dense")
+                .classes("w-full")
+            )
+            make_admin = ui.checkbox("Administrator")
+            error = error_label()
+            ui.button("Add user", icon="person_add", on_click=add).props("unelevated")

@@ -1,0 +1,139 @@
+"""Dashboard: counts by status, running jobs moving live, recent jobs and the best recent clips."""
+
+from __future__ import annotations
+
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from viralclipper.models import clips, jobs
+from viralclipper.models.jobs import RUNNING_STATES, JobStatus
+from viralclipper.models.tables import Job, User
+from viralclipper.ui.auth import current_user
+from viralclipper.ui.components import (
+    STATUS_LOOK,
+    JobProgress,
+    StatusChip,
+    clip_card,
+    empty_state,
+    format_ago,
+    job_thumbnail,
+    job_title,
+    section_title,
+)
+from viralclipper.ui.frame import frame
+from viralclipper.ui.live import LiveJobs
+
+COUNT_TILES = [  # label, statuses counted, color, icon
+    ("Queued", [JobStatus.PENDING], *STATUS_LOOK[JobStatus.PENDING]),
+    ("Running", sorted(RUNNING_STATES), "blue-7", "autorenew"),
+    ("Completed", [JobStatus.COMPLETED], *STATUS_LOOK[JobStatus.COMPLETED]),
+    ("Failed", [JobStatus.FAILED], *STATUS_LOOK[JobStatus.FAILED]),
+    ("Cancelled", [JobStatus.CANCELLED], *STATUS_LOOK[JobStatus.CANCELLED]),
+]
+RECENT_JOBS = 6
+BEST_CLIPS = 6
+RECENT_CLIP_POOL = 60  # "best recent": the best of the latest this many clips
+
+
+def register() -> None:
+    @ui.page("/")
+    def dashboard_page() -> RedirectResponse | None:
+        user = current_user()
+        if user is None:
+            return RedirectResponse("/login")
+        with frame("Dashboard", user) as live:
+            Dashboard(user, live).build()
+        return None
+
+
+class Dashboard:
+    def __init__(self, user: User, live: LiveJobs) -> None:
+        self.user, self.live = user, live
+        self.progress: dict[int, tuple[StatusChip, JobProgress]] = {}
+        live.on_update(self.on_update)
+
+    def build(self) -> None:
+        self.jobs_section()
+        self.best_clips()
+
+    @ui.refreshable_method
+    def jobs_section(self) -> None:
+        counts = jobs.count_jobs_by_status(self.user.id)
+        with ui.grid().classes("w-full gap-4 grid-cols-2 md:grid-cols-5"):
+            for label, statuses, color, icon in COUNT_TILES:
+                count = sum(counts.get(status, 0) for status in statuses)
+                with ui.card().classes("p-4 gap-1").mark(f"count-{label.lower()}"):
+                    with ui.row().classes("items-center gap-2"):
+                        ui.icon(icon, color=color, size="sm")
+                        ui.label(label).classes("text-sm text-grey-7")
+                    ui.label(str(count)).classes("text-h4 font-bold text-grey-9")
+        self.progress = {}
+        with ui.row().classes("w-full gap-6 items-start no-wrap max-lg:flex-wrap"):
+            with ui.card().classes("grow basis-0 min-w-80 p-5 gap-3"):
+                section_title("Running now", "bolt")
+                running = jobs.list_jobs(self.user.id, status=list(RUNNING_STATES), limit=20)
+                if not running:
+                    ui.label("Nothing is running.").classes("text-sm text-grey-6")
+                for job in running:
+                    self.running_job(job)
+            with ui.card().classes("grow basis-0 min-w-80 p-5 gap-3"):
+                with ui.row().classes("w-full items-center"):
+                    section_title("Recent jobs", "history")
+                    ui.space()
+                    ui.button(
+                        "New job", icon="add", on_click=lambda: ui.navigate.to("/jobs")
+                    ).props("unelevated dense no-caps")
+                recent = jobs.list_jobs(self.user.id, limit=RECENT_JOBS)
+                if not recent:
+                    empty_state("movie", "No jobs yet: add a video on the Jobs page.")
+                with ui.list().props("separator").classes("w-full"):
+                    for job in recent:
+                        self.recent_job(job)
+
+    def running_job(self, job: Job) -> None:
+        with ui.row().classes("w-full items-center gap-3 no-wrap"):
+            ui.image(job_thumbnail(job, None)).classes("w-20 aspect-video rounded shrink-0").props(
+                "fit=cover"
+            )
+            with ui.column().classes("grow gap-1 min-w-0"):
+                with ui.row().classes("w-full items-center no-wrap gap-2"):
+                    ui.link(job_title(job), f"/jobs/{job.id}").classes(
+                        "font-medium text-grey-9 no-underline ellipsis grow"
+                    )
+                    chip = StatusChip(job.status)
+                progress = JobProgress(job)
+        self.progress[job.id] = (chip, progress)
+        self.live.seen(job.id, job.status)
+
+    def recent_job(self, job: Job) -> None:
+        with ui.item(on_click=lambda: ui.navigate.to(f"/jobs/{job.id}")).classes("px-0"):
+            with ui.item_section():
+                ui.item_label(job_title(job)).classes("ellipsis font-medium")
+                ui.item_label(format_ago(job.created_at)).props("caption")
+            with ui.item_section().props("side"):
+                StatusChip(job.status)
+        self.live.seen(job.id, job.status)
+
+    def best_clips(self) -> None:
+        pool = clips.list_clips(user_id=self.user.id, order="date", limit=RECENT_CLIP_POOL)
+        best = sorted(pool, key=lambda clip: clip.score, reverse=True)[:BEST_CLIPS]
+        with ui.column().classes("w-full gap-3"):
+            with ui.row().classes("w-full items-center"):
+                section_title("Best recent clips", "star")
+                ui.space()
+                ui.link("All clips", "/clips").classes("text-primary text-sm")
+            if not best:
+                with ui.card().classes("w-full"):
+                    empty_state("video_library", "Clips show up here when a job completes.")
+                return
+            job_by_id = {job_id: jobs.get_job(job_id) for job_id in {c.job_id for c in best}}
+            with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
+                for clip in best:
+                    clip_card(clip, job=job_by_id[clip.job_id])
+
+    def on_update(self, update: dict) -> None:
+        widgets = self.progress.get(update["id"])
+        if update["status_changed"]:
+            self.jobs_section.refresh()
+        elif widgets is not None:
+            widgets[1].set(update["status"], update["progress"], update["current_step"])

@@ -1,0 +1,272 @@
+"""One job: player, metadata, live progress, stage timeline, event log, transcript and clips."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.responses import RedirectResponse
+from nicegui import run, ui
+
+from viralclipper.models import clips, jobs
+from viralclipper.models.jobs import FINISHED_STATES, STAGE_STATUS, STAGES, JobStatus
+from viralclipper.models.tables import Job, User
+from viralclipper.queue import api
+from viralclipper.ui.auth import current_user
+from viralclipper.ui.components import (
+    JobProgress,
+    StatusChip,
+    clip_card,
+    empty_state,
+    format_seconds,
+    format_time,
+    job_thumbnail,
+    job_title,
+    not_found,
+    section_title,
+)
+from viralclipper.ui.frame import frame
+from viralclipper.ui.live import LiveJobs
+from viralclipper.ui.pages.jobs import confirm
+
+STAGE_NAMES = {
+    "download": "Download",
+    "transcribe": "Transcribe",
+    "analyze": "Analyze",
+    "slice": "Cut clips",
+}
+EVENT_ICONS = {
+    "info": ("info", "grey-6"),
+    "warning": ("warning", "orange-8"),
+    "error": ("error", "negative"),
+}
+
+
+def register() -> None:
+    @ui.page("/jobs/{job_id}")
+    def job_page(job_id: str) -> RedirectResponse | None:
+        user = current_user()
+        if user is None:
+            return RedirectResponse("/login")
+        job = jobs.get_job(int(job_id), user_id=user.id) if job_id.isdigit() else None
+        with frame(job_title(job) if job else "Job not found", user) as live:
+            if job is None:
+                not_found("job")
+                return None
+            JobView(job, user, live).build()
+        return None
+
+
+def read_transcript(path: str | None) -> list[dict[str, Any]]:
+    """The transcript's segments (start, end, text); empty when there is none (yet)."""
+    if not path or not Path(path).is_file():
+        return []
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8")).get("segments", [])
+    except (OSError, ValueError):
+        return []
+
+
+class JobView:
+    def __init__(self, job: Job, user: User, live: LiveJobs) -> None:
+        self.job, self.user = job, user
+        self.chip: StatusChip | None = None
+        self.progress: JobProgress | None = None
+        self.player: ui.video | None = None
+        live.seen(job.id, job.status)
+        live.on_update(self.on_update)
+
+    def build(self) -> None:
+        self.body()
+
+    @ui.refreshable_method
+    def body(self) -> None:
+        job = self.job
+        with ui.row().classes("w-full gap-6 items-stretch no-wrap max-lg:flex-wrap"):
+            with ui.card().tight().classes("grow basis-0 min-w-80 overflow-hidden bg-black"):
+                if job.media_path and Path(job.media_path).is_file():
+                    self.player = (
+                        ui.video(f"/media/jobs/{job.id}/source", autoplay=False)
+                        .classes("w-full")
+                        .props("preload=metadata")
+                    )
+                else:
+                    self.player = None
+                    ui.image(job_thumbnail(job, None)).classes("w-full aspect-video").props(
+                        "fit=cover"
+                    )
+            with ui.card().classes("w-full lg:w-[26rem] p-5 gap-3"):
+                self.summary(job)
+        with ui.column().classes("w-full gap-3"):
+            job_clips = clips.list_clips(job_id=job.id, order="score", limit=100)
+            section_title(f"Clips ({len(job_clips)})", "video_library")
+            if job_clips:
+                with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
+                    for clip in job_clips:
+                        clip_card(clip)
+            else:
+                with ui.card().classes("w-full"):
+                    empty_state(
+                        "hourglass_empty",
+                        "No clips yet."
+                        if job.status not in FINISHED_STATES
+                        else "This run produced no clips.",
+                    )
+        with ui.row().classes("w-full gap-6 items-start no-wrap max-lg:flex-wrap"):
+            with ui.card().classes("grow basis-0 min-w-80 p-5 gap-3"):
+                section_title("Transcript", "subtitles")
+                self.transcript()
+            with ui.column().classes("w-full lg:w-[26rem] gap-6"):
+                with ui.card().classes("w-full p-5 gap-2"):
+                    section_title("Stages", "timeline")
+                    self.timeline(job)
+                with ui.card().classes("w-full p-5 gap-2"):
+                    section_title("Event log", "receipt_long")
+                    self.event_log(job)
+
+    def summary(self, job: Job) -> None:
+        with ui.row().classes("items-center gap-2"):
+            self.chip = StatusChip(job.status)
+            ui.label(f"Job #{job.id}").classes("text-sm text-grey-7")
+        if job.options.get("upload"):
+            ui.label("Uploaded file").classes("text-sm text-grey-8")
+        else:
+            ui.link(job.source_url, job.source_url, new_tab=True).classes(
+                "text-sm break-all text-primary"
+            )
+        self.progress = JobProgress(job)
+        if job.status == JobStatus.FAILED and job.error_message:
+            with ui.element("div").classes("w-full rounded bg-red-1 text-negative p-3 text-sm"):
+                ui.label(job.error_message).mark("job-error")
+        with ui.grid(columns="auto 1fr").classes("gap-x-4 gap-y-1 text-sm"):
+            for name, value in (
+                ("Uploader", job.uploader or "—"),
+                ("Length", format_seconds(job.duration)),
+                ("Created", format_time(job.created_at)),
+                ("Started", format_time(job.started_at)),
+                ("Finished", format_time(job.finished_at)),
+                ("Attempts", str(job.attempts)),
+                ("Analyzer", str(job.options.get("analyzer", "auto"))),
+                ("Format", "9:16" if job.options.get("output_format") == "vertical" else "16:9"),
+            ):
+                ui.label(name).classes("text-grey-6")
+                ui.label(value).classes("text-grey-9")
+        with ui.row().classes("w-full gap-2 pt-2"):
+            if job.status not in FINISHED_STATES:
+                ui.button(
+                    "Cancel",
+                    icon="stop_circle",
+                    on_click=lambda: self.act(api.cancel_job, "Cancel requested."),
+                ).props("outline no-caps color=orange-8")
+            if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+                ui.button(
+                    "Retry",
+                    icon="replay",
+                    on_click=lambda: self.act(api.retry_job, "Queued again."),
+                ).props("unelevated no-caps")
+            if (
+                job.last_completed_stage in ("transcribe", "analyze", "slice")
+                and job.status in FINISHED_STATES
+            ):
+                ui.button(
+                    "Re-analyze",
+                    icon="auto_awesome",
+                    on_click=lambda: self.act(
+                        api.reanalyze_job, "Re-analyzing with your current settings."
+                    ),
+                ).props("unelevated no-caps").tooltip("With my current settings")
+            ui.button(icon="delete", on_click=self.delete).props(
+                "flat round color=negative"
+            ).tooltip("Delete")
+
+    def timeline(self, job: Job) -> None:
+        current = next((stage for stage in STAGES if STAGE_STATUS[stage] == job.status), None)
+        with ui.timeline(side="right").props("dense layout=dense color=primary"):
+            for stage in STAGES:
+                seconds = job.stage_seconds.get(stage)
+                if seconds is not None and stage != current:
+                    icon, color, note = "check", "positive", f"{seconds:.1f} s"
+                elif stage == current:
+                    icon, color, note = "autorenew", "primary", "running…"
+                else:
+                    icon, color, note = "radio_button_unchecked", "grey-5", "waiting"
+                    if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+                        note = "not reached"
+                ui.timeline_entry(
+                    title=STAGE_NAMES[stage], subtitle=note, icon=icon, color=color
+                ).mark(f"stage-{stage}")
+
+    def event_log(self, job: Job) -> None:
+        events = jobs.list_events(job.id, limit=200)
+        if not events:
+            ui.label("Nothing logged yet.").classes("text-sm text-grey-6")
+            return
+        with ui.scroll_area().classes("w-full h-64"):
+            for event in reversed(events):
+                icon, color = EVENT_ICONS.get(event.level, EVENT_ICONS["info"])
+                with ui.row().classes("w-full gap-2 no-wrap items-start py-1"):
+                    ui.icon(icon, color=color, size="xs").classes("mt-0.5")
+                    with ui.column().classes("gap-0"):
+                        ui.label(event.message).classes("text-sm text-grey-9 break-words")
+                        ui.label(format_time(event.created_at)).classes("text-xs text-grey-6")
+
+    def transcript(self) -> None:
+        segments = read_transcript(self.job.transcript_path)
+        if not segments:
+            ui.label("The transcript appears here once the video is transcribed.").classes(
+                "text-sm text-grey-6"
+            )
+            return
+        if self.player is not None:
+            ui.label("Click a line to play from there.").classes("text-xs text-grey-6 -mt-2")
+        with ui.scroll_area().classes("w-full h-96"):
+            for segment in segments:
+                start = float(segment.get("start", 0))
+                with (
+                    ui.row()
+                    .classes(
+                        "w-full gap-3 no-wrap items-start py-1 px-2 rounded "
+                        "cursor-pointer hover:bg-indigo-1"
+                    )
+                    .on("click", lambda s=start: self.seek(s)) as line
+                ):
+                    line.mark("transcript-line")
+                    ui.label(format_seconds(start)).classes(
+                        "text-xs font-mono text-primary mt-0.5 w-12 shrink-0"
+                    )
+                    ui.label(str(segment.get("text", "")).strip()).classes("text-sm text-grey-9")
+
+    def seek(self, seconds: float) -> None:
+        if self.player is not None:
+            self.player.seek(seconds)
+            self.player.play()
+
+    async def act(self, action, done: str) -> None:
+        try:
+            await run.io_bound(action, self.job.id, self.user.id)
+        except (api.JobNotFound, jobs.IllegalTransition, ValueError) as exc:
+            ui.notify(f"Could not do that: {exc}", type="warning")
+            return
+        ui.notify(done)
+        self.reload()
+
+    async def delete(self) -> None:
+        if await confirm(f"Delete “{job_title(self.job)}”, its clips and files?", "Delete"):
+            await run.io_bound(api.delete_job, self.job.id, self.user.id)
+            ui.notify("Job deleted.")
+            ui.navigate.to("/jobs")
+
+    def reload(self) -> None:
+        job = jobs.get_job(self.job.id, user_id=self.user.id)
+        if job is not None:
+            self.job = job
+            self.body.refresh()
+
+    def on_update(self, update: dict) -> None:
+        if update["id"] != self.job.id:
+            return
+        if update["status_changed"]:
+            self.reload()
+        elif self.progress is not None:
+            self.progress.set(update["status"], update["progress"], update["current_step"])

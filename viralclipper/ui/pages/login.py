@@ -1,0 +1,134 @@
+"""Login and register (the first user becomes admin; registration can be closed)."""
+
+from __future__ import annotations
+
+from fastapi.responses import RedirectResponse
+from nicegui import run, ui
+
+from viralclipper.models import users
+from viralclipper.ui.auth import (
+    TooManyAttempts,
+    log_in,
+    registration_allowed,
+    session_user_id,
+    start_session,
+)
+from viralclipper.ui.frame import centered_card
+
+
+def client_address() -> str:
+    request = ui.context.client.request
+    return request.client.host if request.client else "unknown"
+
+
+def error_label() -> ui.label:
+    label = ui.label().classes("text-negative text-sm").mark("form-error")
+    label.visible = False
+    return label
+
+
+def show_error(label: ui.label, message: str) -> None:
+    label.text = message
+    label.visible = True
+
+
+def register() -> None:
+    @ui.page("/login")
+    def login_page() -> RedirectResponse | None:
+        if session_user_id() is not None:
+            return RedirectResponse("/")
+        address = client_address()
+
+        async def submit() -> None:
+            error.visible = False
+            try:
+                user = await log_in(email.value or "", password.value or "", address)
+            except (ValueError, TooManyAttempts) as exc:
+                show_error(error, str(exc))
+                password.value = ""
+                return
+            ui.navigate.to(start_session(user))
+
+        with centered_card("Log in", "Welcome back. Paste a video, get clips."):
+            email = (
+                ui.input("Email")
+                .props("outlined autofocus")
+                .classes("w-full")
+                .on("keydown.enter", submit)
+                .mark("email")
+            )
+            password = (
+                ui.input("Password", password=True, password_toggle_button=True)
+                .props("outlined")
+                .classes("w-full")
+                .on("keydown.enter", submit)
+                .mark("password")
+            )
+            error = error_label()
+            ui.button("Log in", on_click=submit).props("unelevated size=md").classes("w-full").mark(
+                "login-button"
+            )
+            if registration_allowed():
+                with ui.row().classes("w-full justify-center gap-1 text-sm"):
+                    ui.label("No account yet?").classes("text-grey-7")
+                    ui.link("Create one", "/register")
+        return None
+
+    @ui.page("/register")
+    def register_page() -> RedirectResponse | None:
+        if session_user_id() is not None:
+            return RedirectResponse("/")
+        first = users.count_users() == 0
+
+        async def submit() -> None:
+            error.visible = False
+            if not registration_allowed():
+                show_error(error, "Registration is closed: ask an admin to add you.")
+                return
+            if password.value != repeat.value:
+                show_error(error, "The two passwords do not match.")
+                return
+            try:
+                user = await run.io_bound(
+                    users.create_user, email.value or "", password.value or ""
+                )
+            except ValueError as exc:
+                show_error(error, str(exc))
+                return
+            ui.notify("Welcome! Your account is ready.", type="positive")
+            ui.navigate.to(start_session(user))
+
+        subtitle = (
+            "You are the first user: you will be the administrator."
+            if first
+            else "Create your account."
+        )
+        with centered_card("Create an account", subtitle):
+            if not registration_allowed():
+                ui.label("Registration is closed. Ask an administrator to add you.").classes(
+                    "text-grey-8"
+                )
+                ui.link("Back to login", "/login")
+                return None
+            email = ui.input("Email").props("outlined autofocus").classes("w-full").mark("email")
+            password = (
+                ui.input("Password", password=True, password_toggle_button=True)
+                .props("outlined hint='At least 8 characters'")
+                .classes("w-full")
+                .mark("password")
+            )
+            repeat = (
+                ui.input("Repeat password", password=True)
+                .props("outlined")
+                .classes("w-full")
+                .on("keydown.enter", submit)
+                .mark("repeat")
+            )
+            error = error_label()
+            ui.button("Create account", on_click=submit).props("unelevated").classes("w-full").mark(
+                "register-button"
+            )
+            with ui.row().classes("w-full justify-center gap-1 text-sm"):
+                ui.label("Already registered?").classes("text-grey-7")
+                ui.link("Log in", "/login")
+        return None
