@@ -21,15 +21,30 @@ ENV_KEYS = [
 ]
 
 
+def reset_process_state() -> None:
+    """Forget everything this (the test) process built from the previous configuration: settings,
+    the queue, the live-update listener, pooled database connections."""
+    from viralclipper.models.db import dispose_engines
+    from viralclipper.queue import app, events
+
+    get_settings.cache_clear()
+    app.get_queue.cache_clear()
+    if events.hub.cache_info().currsize:
+        events.hub().close()
+        events.hub.cache_clear()
+    events._redis.cache_clear()
+    dispose_engines()
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Each test gets its own data dir and no LLM, database or Redis unless it sets them."""
     for key in ENV_KEYS:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("VIRALCLIPPER_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
+    reset_process_state()
     yield get_settings()
-    get_settings.cache_clear()
+    reset_process_state()
 
 
 @pytest.fixture(scope="session")

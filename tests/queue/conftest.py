@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import reset_process_state
 from tests.http_server import VideoServer, serve_directory
 from tests.pg import throwaway_database
-from viralclipper.config import get_settings
-from viralclipper.models import dispose_engines, jobs, upgrade_database
+from viralclipper.models import jobs, upgrade_database
 from viralclipper.models.tables import Job, User
 from viralclipper.models.users import create_user
 from viralclipper.pipeline.sample import FILLER, PLANTED, SampleTalk, make_sample_talk
@@ -52,18 +52,6 @@ def site(
     shutil.copy(short_talk.path, root / "short.mp4")
     with serve_directory(root) as server:
         yield server
-
-
-def reset_process_state() -> None:
-    """Forget everything cached from the previous configuration in this (the test) process."""
-    from viralclipper.queue import app, events
-
-    get_settings.cache_clear()
-    app.get_queue.cache_clear()
-    events.hub().close()
-    events.hub.cache_clear()
-    events._redis.cache_clear()
-    dispose_engines()
 
 
 @dataclass

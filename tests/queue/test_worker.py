@@ -77,6 +77,7 @@ def test_a_killed_worker_loses_no_job_and_nothing_is_downloaded_twice(
 
 
 def test_two_workers_process_ten_jobs_exactly_once(backend: Backend, user: User, site: VideoServer):
+    save_user_settings(user.id, max_clips=1)
     backend.start_worker()
     backend.start_worker()
     submitted = [api.submit_job(user.id, site.url("short.mp4")) for _ in range(10)]
