@@ -2,7 +2,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= data
 
-.PHONY: install run test lint format bench
+.PHONY: install run demo test lint format bench
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,6 +13,9 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
+	$(BIN)/viralclipper serve
+
+demo: install
 	@test -f $(DATA)/sample-talk.mp4 || $(BIN)/viralclipper sample $(DATA)/sample-talk.mp4
 	$(BIN)/viralclipper process $(DATA)/sample-talk.mp4 --out $(DATA)/sample-clips
 
@@ -29,3 +32,4 @@ format: install
 
 bench: install
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/queue.py

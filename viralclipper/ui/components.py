@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from nicegui import ui
 
@@ -54,7 +54,14 @@ def format_ago(moment: datetime | None) -> str:
 
 
 def job_title(job: Job) -> str:
-    return job.title or ("Uploaded video" if (job.options or {}).get("upload") else job.source_url)
+    if job.title:
+        return job.title
+    return "Uploaded video" if (job.options or {}).get("upload") else display_url(job.source_url)
+
+
+def display_url(url: str) -> str:
+    """The URL as people read it: 'talk%20one.mp4' -> 'talk one.mp4'."""
+    return unquote(url)
 
 
 def is_running(status: str) -> bool:
@@ -171,10 +178,11 @@ def clip_card(clip: Clip, *, job: Job | None = None, on_play=None) -> ui.card:
                 with (
                     ui.expansion("Why this clip", icon="lightbulb")
                     .classes("w-full text-sm")
-                    .props("dense")
+                    .props("dense header-class='px-0 text-grey-8'")
                 ):
                     ui.label(clip.reasoning).classes("text-sm text-grey-8")
-        with ui.card_actions().classes("w-full justify-end gap-1 pt-0"):
+        # at the bottom, so the downloads line up across a row of cards of different heights
+        with ui.card_actions().classes("w-full justify-end gap-1 pt-0 mt-auto"):
             if clip.video_path:
                 ui.button("MP4", icon="download").props(
                     f"flat dense no-caps href={clip_download_url(clip.id, 'mp4')} tag=a"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +11,14 @@ from nicegui import run, ui
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import FINISHED_STATES, STAGE_STATUS, STAGES, JobStatus
 from viralclipper.models.tables import Job, User
+from viralclipper.pipeline.transcript import Transcript
 from viralclipper.queue import api
 from viralclipper.ui.auth import current_user
 from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
     clip_card,
+    display_url,
     empty_state,
     format_seconds,
     format_time,
@@ -36,6 +37,16 @@ STAGE_NAMES = {
     "analyze": "Analyze",
     "slice": "Cut clips",
 }
+# Quasar's dense timeline puts the subtitle (here the duration) above a heading-sized title:
+# show the stage name first, at body size, with its duration under it.
+TIMELINE_CSS = """
+.stage-timeline .q-timeline__entry { display: flex; flex-direction: column; padding-bottom: 8px; }
+.stage-timeline .q-timeline__content { order: 1; padding-bottom: 0; }
+.stage-timeline .q-timeline__subtitle { order: 2; text-transform: none; letter-spacing: 0;
+    font-weight: 400; opacity: 0.7; padding-bottom: 0; margin-top: -2px; }
+.stage-timeline .q-timeline__title { font-size: 0.95rem; font-weight: 500; margin: 0;
+    line-height: 1.4; }
+"""
 EVENT_ICONS = {
     "info": ("info", "grey-6"),
     "warning": ("warning", "orange-8"),
@@ -59,13 +70,15 @@ def register() -> None:
 
 
 def read_transcript(path: str | None) -> list[dict[str, Any]]:
-    """The transcript's segments (start, end, text); empty when there is none (yet)."""
+    """The transcript as lines to show, one sentence each (start, text); empty when there is
+    none (yet). Whisper's batched segments run about 30 s, too long to read or to seek by."""
     if not path or not Path(path).is_file():
         return []
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8")).get("segments", [])
+        transcript = Transcript.model_validate_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
+    return [{"start": s.start, "text": s.text} for s in transcript.sentences]
 
 
 class JobView:
@@ -132,7 +145,7 @@ class JobView:
         if job.options.get("upload"):
             ui.label("Uploaded file").classes("text-sm text-grey-8")
         else:
-            ui.link(job.source_url, job.source_url, new_tab=True).classes(
+            ui.link(display_url(job.source_url), job.source_url, new_tab=True).classes(
                 "text-sm break-all text-primary"
             )
         self.progress = JobProgress(job)
@@ -182,7 +195,12 @@ class JobView:
 
     def timeline(self, job: Job) -> None:
         current = next((stage for stage in STAGES if STAGE_STATUS[stage] == job.status), None)
-        with ui.timeline(side="right").props("dense layout=dense color=primary"):
+        ui.add_css(TIMELINE_CSS)
+        with (
+            ui.timeline(side="right")
+            .props("dense layout=dense color=primary")
+            .classes("stage-timeline")
+        ):
             for stage in STAGES:
                 seconds = job.stage_seconds.get(stage)
                 if seconds is not None and stage != current:
@@ -212,8 +230,8 @@ class JobView:
                         ui.label(format_time(event.created_at)).classes("text-xs text-grey-6")
 
     def transcript(self) -> None:
-        segments = read_transcript(self.job.transcript_path)
-        if not segments:
+        lines = read_transcript(self.job.transcript_path)
+        if not lines:
             ui.label("The transcript appears here once the video is transcribed.").classes(
                 "text-sm text-grey-6"
             )
@@ -221,8 +239,8 @@ class JobView:
         if self.player is not None:
             ui.label("Click a line to play from there.").classes("text-xs text-grey-6 -mt-2")
         with ui.scroll_area().classes("w-full h-96"):
-            for segment in segments:
-                start = float(segment.get("start", 0))
+            for sentence in lines:
+                start = float(sentence["start"])
                 with (
                     ui.row()
                     .classes(
@@ -235,7 +253,7 @@ class JobView:
                     ui.label(format_seconds(start)).classes(
                         "text-xs font-mono text-primary mt-0.5 w-12 shrink-0"
                     )
-                    ui.label(str(segment.get("text", "")).strip()).classes("text-sm text-grey-9")
+                    ui.label(sentence["text"].strip()).classes("text-sm text-grey-9")
 
     def seek(self, seconds: float) -> None:
         if self.player is not None:

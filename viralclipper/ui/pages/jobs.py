@@ -21,6 +21,7 @@ from viralclipper.ui.auth import current_user
 from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
+    display_url,
     empty_state,
     format_ago,
     format_seconds,
@@ -231,9 +232,8 @@ class JobTable:
             ui.link(job_title(job), f"/jobs/{job.id}").classes(
                 "font-medium text-grey-9 no-underline hover:underline ellipsis max-w-full"
             )
-            ui.label(
-                f"#{job.id} · {job.source_url if not job.options.get('upload') else 'upload'}"
-            ).classes("text-xs text-grey-6 ellipsis max-w-full")
+            source = "upload" if job.options.get("upload") else display_url(job.source_url)
+            ui.label(f"#{job.id} · {source}").classes("text-xs text-grey-6 ellipsis max-w-full")
         with ui.element("div").classes(cell):
             chip = StatusChip(job.status)
         with ui.element("div").classes(cell):

@@ -65,9 +65,9 @@ def register() -> None:
                 .mark("password")
             )
             error = error_label()
-            ui.button("Log in", on_click=submit).props("unelevated size=md").classes("w-full").mark(
-                "login-button"
-            )
+            ui.button("Log in", on_click=submit).props("unelevated size=md no-caps").classes(
+                "w-full"
+            ).mark("login-button")
             if registration_allowed():
                 with ui.row().classes("w-full justify-center gap-1 text-sm"):
                     ui.label("No account yet?").classes("text-grey-7")
@@ -125,9 +125,9 @@ def register() -> None:
                 .mark("repeat")
             )
             error = error_label()
-            ui.button("Create account", on_click=submit).props("unelevated").classes("w-full").mark(
-                "register-button"
-            )
+            ui.button("Create account", on_click=submit).props("unelevated no-caps").classes(
+                "w-full"
+            ).mark("register-button")
             with ui.row().classes("w-full justify-center gap-1 text-sm"):
                 ui.label("Already registered?").classes("text-grey-7")
                 ui.link("Log in", "/login")

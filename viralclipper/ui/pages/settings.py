@@ -232,7 +232,7 @@ class SettingsForm:
                 ui.input(
                     "Whisper model", value=s.whisper_model or "", placeholder="bundled tiny.en"
                 )
-                .props("outlined dense")
+                .props("outlined dense stack-label")  # the label stays up: the default shows
                 .classes("w-full")
             )
 
