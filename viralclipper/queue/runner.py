@@ -77,7 +77,8 @@ def transcription_slots() -> threading.BoundedSemaphore:
 
 
 class JobReporter:
-    """Progress for one stage of one job: throttled writes, heartbeats and the cancel flag."""
+    """Progress for one stage of one job: throttled writes (the latest report is never lost: the
+    job's monitor flushes it) and the cancel flag."""
 
     def __init__(self, job: Job, worker: str, stage: Stage) -> None:
         self.job_id, self.worker, self.stage = job.id, worker, stage
@@ -86,13 +87,25 @@ class JobReporter:
         self.last_write = 0.0
         self.last_cancel_check = 0.0
         self.cancelled = False
+        self._pending: tuple[float, str] | None = None
+        self._lock = threading.Lock()
 
     def progress(self, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if now - self.last_write < self.interval and fraction < 1.0:
-            return
-        self.last_write = now
-        overall = self.low + (self.high - self.low) * fraction
+        with self._lock:
+            self._pending = (self.low + (self.high - self.low) * fraction, message)
+        if fraction >= 1.0:
+            self.flush(force=True)
+        else:
+            self.flush()
+
+    def flush(self, force: bool = False) -> None:
+        """Write the latest report if the throttle allows (or `force`)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._pending is None or (not force and now - self.last_write < self.interval):
+                return
+            overall, message = self._pending
+            self._pending, self.last_write = None, now
         job = jobs.set_progress(self.job_id, round(overall, 2), message or None)
         if job is not None:
             publish(job)
@@ -111,24 +124,32 @@ class JobReporter:
         return Reporter(self.progress, self.should_cancel)
 
 
-class Heartbeat:
-    """Keeps `heartbeat_at` fresh from a side thread while the job runs, so a long silent step
-    (loading a model, one long ffmpeg pass) is not mistaken for a dead worker."""
+class JobMonitor:
+    """A side thread per running job: keeps `heartbeat_at` fresh, so a long silent step (loading
+    a model, one long ffmpeg pass) is not mistaken for a dead worker, and flushes the stage's
+    last throttled progress report."""
 
     def __init__(self, job_id: int, worker: str) -> None:
         self.job_id, self.worker = job_id, worker
+        self.stage_reporter: JobReporter | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{job_id}")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"monitor-{job_id}")
 
-    def _beat(self) -> None:
-        interval = get_settings().heartbeat_seconds
-        while not self._stop.wait(interval):
+    def _run(self) -> None:
+        settings = get_settings()
+        tick = min(settings.progress_interval_seconds, settings.heartbeat_seconds)
+        last_beat = time.monotonic()
+        while not self._stop.wait(tick):
             try:
-                jobs.heartbeat(self.job_id, self.worker)
+                if self.stage_reporter is not None:
+                    self.stage_reporter.flush()
+                if time.monotonic() - last_beat >= settings.heartbeat_seconds:
+                    last_beat = time.monotonic()
+                    jobs.heartbeat(self.job_id, self.worker)
             except Exception:
-                log.warning("heartbeat of job %s failed", self.job_id, exc_info=True)
+                log.warning("monitoring job %s failed", self.job_id, exc_info=True)
 
-    def __enter__(self) -> Heartbeat:
+    def __enter__(self) -> JobMonitor:
         self._thread.start()
         return self
 
@@ -151,9 +172,9 @@ def run_job(job_id: int) -> None:
         log.info("job %s was not claimable (taken, finished or gone)", job_id)
         return
     try:
-        with Heartbeat(job_id, worker):
+        with JobMonitor(job_id, worker) as monitor:
             for stage in stages_to_run(job):
-                job = _run_stage(job, stage, worker)
+                job = _run_stage(job, stage, worker, monitor)
         count = clip_store.count_clips(job_id=job_id)
         jobs.add_event(job_id, "info", f"completed with {count} clips")
         _finish(job_id, JobStatus.COMPLETED, worker, step="completed")
@@ -183,14 +204,17 @@ def _fail(job_id: int, worker: str, message: str, detail: str | None = None) -> 
     _finish(job_id, JobStatus.FAILED, worker, step="failed", error=message)
 
 
-def _run_stage(job: Job, stage: Stage, worker: str) -> Job:
+def _run_stage(job: Job, stage: Stage, worker: str, monitor: JobMonitor) -> Job:
     job = jobs.transition(job.id, STAGE_STATUS[stage], step=f"{stage} started", worker_id=worker)
     publish(job)
     jobs.add_event(job.id, "info", f"{stage} started")
-    reporter = JobReporter(job, worker, stage).reporter()
+    monitor.stage_reporter = JobReporter(job, worker, stage)
+    reporter = monitor.stage_reporter.reporter()
     started = time.monotonic()
     fields = STAGE_RUNNERS[stage](job, reporter)
     seconds = time.monotonic() - started
+    monitor.stage_reporter.flush(force=True)
+    monitor.stage_reporter = None
     if fields:
         jobs.update_job(job.id, **fields)
     job = jobs.record_stage(job.id, stage, round(seconds, 2))
