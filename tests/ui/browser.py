@@ -1,0 +1,207 @@
+"""A real `viralclipper serve` in a child process and a headless Chromium driven by selenium.
+
+Shared by the browser test (tests/ui/test_browser.py) and the screenshot script
+(docs/screenshots/take.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+WINDOW = (1366, 900)
+# Small, fast jobs: the short generated talk gives two short clips with the offline analyzer.
+FAST_JOBS = {
+    "MIN_CLIP_SECONDS": "5",
+    "MAX_CLIP_SECONDS": "20",
+    "MAX_CLIPS": "2",
+    "ANALYZER": "offline",
+    "PROGRESS_INTERVAL_SECONDS": "0.2",
+}
+# What must not leak into the server from the caller's environment: other settings, and
+# pytest's marker, with which NiceGUI would ignore --port and wait for its own test harness.
+FOREIGN_ENV = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "PORT",
+    "PYTEST_CURRENT_TEST",
+)
+
+
+def browser_missing() -> str | None:
+    """Why a browser test cannot run here, or None when it can."""
+    for binary in (CHROMIUM, CHROMEDRIVER):
+        if not (Path(binary).is_file() or shutil.which(Path(binary).name)):
+            return f"{binary} is not installed (Debian packages chromium and chromium-driver)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll `condition` until it returns something truthy; fail with `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.1)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (children, grandchildren, ...), read from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # the command name (in parentheses) may hold spaces: the fields after it are fixed
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if fields[0] != "Z":
+            parents[int(entry.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return state[state.rfind(")") + 2] != "Z"
+
+
+@dataclass
+class AppServer:
+    process: subprocess.Popen
+    base_url: str
+    data_dir: Path
+    log: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-6000:]
+
+    def answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"the server exited early:\n{self.output()}")
+        try:
+            with urllib.request.urlopen(self.url("/login"), timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self, timeout: float = 20) -> set[int]:
+        """SIGINT the server like Ctrl+C; returns the processes below it that outlived it."""
+        below = descendants(self.process.pid)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        deadline = time.monotonic() + 5
+        while any(alive(pid) for pid in below) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        leftovers = {pid for pid in below if alive(pid)}
+        for pid in leftovers:  # never leave them behind, but report them
+            os.kill(pid, signal.SIGKILL)
+        return leftovers
+
+
+@contextmanager
+def app_server(data_dir: Path, **settings: str) -> Iterator[AppServer]:
+    """`python -m viralclipper serve` on a free port in embedded mode (it starts its own worker)."""
+    port = free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENV}
+    env.update(FAST_JOBS, VIRALCLIPPER_DATA_DIR=str(data_dir), **settings)
+    log = data_dir / "server.log"
+    with open(log, "w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "viralclipper", "serve", "--host", "127.0.0.1"]
+            + ["--port", str(port)],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    server = AppServer(process, f"http://127.0.0.1:{port}", data_dir, log)
+    try:
+        wait_until(server.answers, 60, "the web app to answer")
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def chromium(window: tuple[int, int] = WINDOW) -> Iterator[Any]:
+    """A headless Chromium under selenium, with a fresh profile, quit afterwards."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="vc-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required",
+        "--mute-audio",
+        f"--user-data-dir={profile}",
+        f"--window-size={window[0]},{window[1]}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def fetch_with_session(driver: Any, url: str) -> tuple[int, str, bytes]:
+    """GET `url` outside the browser with the browser's cookies (its logged-in session)."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    request = urllib.request.Request(url, headers={"Cookie": cookies})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.headers.get("Content-Type", ""), response.read()

@@ -1,0 +1,144 @@
+"""The golden path in a real Chromium against a real `viralclipper serve` (with its embedded
+worker): register, submit a URL served on 127.0.0.1, watch the job move live, play a clip and
+download it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.http_server import VideoServer, serve_directory
+from tests.ui.browser import (
+    AppServer,
+    app_server,
+    browser_missing,
+    chromium,
+    descendants,
+    fetch_with_session,
+)
+from tests.ui.browser import wait_until as wait_for
+from viralclipper.pipeline.media import probe
+from viralclipper.pipeline.sample import FILLER, PLANTED, SampleTalk, make_sample_talk
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or ""),
+]
+EMAIL = "first@example.com"
+PASSWORD = "correct horse battery"
+
+# The row of the (only) job on the jobs page: its status chip and its progress percentage.
+JOB_ROW_STATE = """
+const chip = document.querySelector('.q-chip .q-chip__content');
+const bar = document.querySelector('.q-linear-progress');
+if (!chip || !bar) return null;
+return [chip.textContent.trim(), bar.parentElement.textContent.trim()];
+"""
+PLAY = "const v = arguments[0]; v.muted = true; v.play(); return true;"
+
+
+@pytest.fixture(scope="module")
+def talk_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VideoServer, SampleTalk]]:
+    """A ~20 s talk (one line of filler, one planted passage) on a local 'video site'."""
+    root = tmp_path_factory.mktemp("browser-site")
+    talk = make_sample_talk(root / "short-talk.mp4", [(FILLER[0], False), (PLANTED[0], True)])
+    with serve_directory(root) as site:
+        yield site, talk
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[AppServer]:
+    with app_server(tmp_path / "app-data") as running:
+        yield running
+
+
+def test_register_submit_watch_play_and_download(
+    server: AppServer, talk_site: tuple[VideoServer, SampleTalk], tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    site, talk = talk_site
+    with chromium() as browser:
+
+        def fill(label: str, text: str) -> None:
+            field = browser.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']")
+            field.clear()
+            field.send_keys(text)
+
+        def click_button(text: str) -> None:
+            browser.find_element(By.XPATH, f"//button[normalize-space(.)='{text}']").click()
+
+        # register: the first user becomes admin and lands on the dashboard, logged in
+        browser.get(server.url("/register"))
+        wait_for(lambda: "first user" in browser.page_source, 15, "the register form")
+        fill("Email", EMAIL)
+        fill("Password", PASSWORD)
+        fill("Repeat password", PASSWORD)
+        click_button("Create account")
+        wait_for(lambda: browser.title.startswith("Dashboard"), 15, "the dashboard")
+        assert "Administrator" in browser.page_source  # the user menu (rendered, not opened)
+
+        # submit the URL on the jobs page
+        browser.find_element(By.XPATH, "//header//button[normalize-space(.)='movieJobs']").click()
+        wait_for(lambda: browser.title.startswith("Jobs"), 15, "the jobs page")
+        browser.execute_script("window.stillThisPage = true")
+        browser.find_element(By.CSS_SELECTOR, "input[placeholder^='https://']").send_keys(
+            site.url("short-talk.mp4")
+        )
+        click_button("auto_awesomeMake clips")
+
+        # the row moves live, without a reload, until the job completes
+        seen: list[tuple[str, str]] = []
+
+        def completed() -> bool:
+            state = browser.execute_script(JOB_ROW_STATE)
+            if state and (not seen or seen[-1] != tuple(state)):
+                seen.append(tuple(state))
+            return bool(state) and state[0] == "completed"
+
+        wait_for(completed, 120, f"the job to complete (seen so far: {seen})\n{server.output()}")
+        assert browser.execute_script("return window.stillThisPage === true"), "the page reloaded"
+        assert len({percent for _, percent in seen}) >= 2, seen
+        assert len(seen) >= 3, f"expected to see the job move through states: {seen}"
+        assert "short-talk" in browser.page_source  # the title from the download
+
+        # open the job, play its best clip
+        browser.find_element(By.LINK_TEXT, "short-talk").click()
+        wait_for(lambda: browser.title.startswith("short-talk"), 15, "the job page")
+        wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "video[src*='/media/clips/']"),
+            15,
+            "the clips on the job page",
+        )
+        video = browser.find_element(By.CSS_SELECTOR, "video[src*='/media/clips/']")
+        browser.execute_script("arguments[0].scrollIntoView()", video)
+        browser.execute_script(PLAY, video)
+        wait_for(
+            lambda: browser.execute_script("return arguments[0].readyState", video) >= 3,
+            15,
+            "the clip to become playable",
+        )
+        wait_for(
+            lambda: browser.execute_script("return arguments[0].currentTime", video) > 0.3,
+            15,
+            "the clip to play",
+        )
+        assert browser.execute_script("return arguments[0].duration", video) > 4
+
+        # download it with the browser's session
+        link = browser.find_element(By.CSS_SELECTOR, "a[href$='.mp4?download=1']")
+        status, content_type, body = fetch_with_session(browser, link.get_attribute("href"))
+    assert (status, content_type) == (200, "video/mp4")
+    downloaded = tmp_path / "clip.mp4"
+    downloaded.write_bytes(body)
+    info = probe(downloaded)
+    assert info.has_video and info.has_audio
+    assert 4 < info.duration <= talk.duration
+
+    assert descendants(server.process.pid), "serve should run its embedded worker in a child"
+    leftovers = server.stop()
+    assert not leftovers, f"processes outlived the server: {leftovers}"
+    assert server.process.returncode is not None
