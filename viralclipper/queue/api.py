@@ -5,13 +5,16 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from viralclipper.config import get_settings
 from viralclipper.models import jobs
 from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus
 from viralclipper.models.settings import get_user_settings
 from viralclipper.models.tables import Job
-from viralclipper.pipeline.criteria import Criterion
+from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.download import check_source
 from viralclipper.pipeline.process import ClipOptions
+from viralclipper.pipeline.progress import PipelineError  # noqa: F401 - what submit_job raises
+from viralclipper.pipeline.transcript import Transcript
 from viralclipper.queue.app import get_queue
 from viralclipper.queue.events import publish
 from viralclipper.queue.runner import job_dir
@@ -113,3 +116,21 @@ def delete_job(job_id: int, user_id: int | None = None) -> None:
     upload = Path(job.source_url)
     if (job.options or {}).get("upload") and upload.is_file():
         upload.unlink(missing_ok=True)
+
+
+def default_criteria() -> list[dict]:
+    """The criteria files as {key, title, text, enabled}: what "reset to defaults" restores."""
+    return [c.model_dump() for c in load_criteria(get_settings().criteria_dir)]
+
+
+def transcript_sentences(job: Job) -> list[dict]:
+    """The job's transcript as {start, end, text}, one sentence each; empty when there is none
+    (yet). Whisper's batched segments run about 30 s, too long to read or to seek by."""
+    path = Path(job.transcript_path) if job.transcript_path else None
+    if path is None or not path.is_file():
+        return []
+    try:
+        transcript = Transcript.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [{"start": s.start, "end": s.end, "text": s.text} for s in transcript.sentences]

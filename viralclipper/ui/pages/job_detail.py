@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
@@ -11,7 +10,6 @@ from nicegui import run, ui
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import FINISHED_STATES, STAGE_STATUS, STAGES, JobStatus
 from viralclipper.models.tables import Job, User
-from viralclipper.pipeline.transcript import Transcript
 from viralclipper.queue import api
 from viralclipper.ui.auth import current_user
 from viralclipper.ui.components import (
@@ -67,18 +65,6 @@ def register() -> None:
                 return None
             JobView(job, user, live).build()
         return None
-
-
-def read_transcript(path: str | None) -> list[dict[str, Any]]:
-    """The transcript as lines to show, one sentence each (start, text); empty when there is
-    none (yet). Whisper's batched segments run about 30 s, too long to read or to seek by."""
-    if not path or not Path(path).is_file():
-        return []
-    try:
-        transcript = Transcript.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [{"start": s.start, "text": s.text} for s in transcript.sentences]
 
 
 class JobView:
@@ -230,7 +216,7 @@ class JobView:
                         ui.label(format_time(event.created_at)).classes("text-xs text-grey-6")
 
     def transcript(self) -> None:
-        lines = read_transcript(self.job.transcript_path)
+        lines = api.transcript_sentences(self.job)
         if not lines:
             ui.label("The transcript appears here once the video is transcribed.").classes(
                 "text-sm text-grey-6"

@@ -15,8 +15,8 @@ from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus
 from viralclipper.models.tables import Job, User
-from viralclipper.pipeline.progress import PipelineError
 from viralclipper.queue import api
+from viralclipper.queue.api import PipelineError
 from viralclipper.ui.auth import current_user
 from viralclipper.ui.components import (
     JobProgress,

@@ -15,7 +15,6 @@ from viralclipper.models import jobs
 from viralclipper.models.jobs import FINISHED_STATES
 from viralclipper.models.settings import get_user_settings, save_user_settings
 from viralclipper.models.tables import User
-from viralclipper.pipeline.criteria import load_criteria
 from viralclipper.queue import api
 from viralclipper.ui.auth import current_user
 from viralclipper.ui.components import job_title, section_title
@@ -35,10 +34,6 @@ def register() -> None:
         with frame("Settings", user):
             SettingsForm(user).build()
         return None
-
-
-def default_criteria() -> list[dict[str, Any]]:
-    return [c.model_dump() for c in load_criteria(get_settings().criteria_dir)]
 
 
 def criterion_key(title: str, taken: set[str]) -> str:
@@ -64,7 +59,7 @@ class SettingsForm:
         self.stored = stored
         self.customized = stored.criteria is not None
         self.criteria = [
-            dict(c) for c in (stored.criteria if self.customized else default_criteria())
+            dict(c) for c in (stored.criteria if self.customized else api.default_criteria())
         ]
 
     def build(self) -> None:
@@ -299,7 +294,7 @@ class SettingsForm:
         }
 
     def criteria_changed(self) -> bool:
-        return self.criteria != default_criteria()
+        return self.criteria != api.default_criteria()
 
     async def save(self) -> bool:
         self.error.visible = False
