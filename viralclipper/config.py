@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     whisper_language: str | None = None
     whisper_batch_size: int = 8
     whisper_batched: bool = True
+    whisper_cpu_threads: int = 0  # 0: one per CPU core
 
     ffmpeg_binary: str | None = None
     max_video_minutes: float = 180.0

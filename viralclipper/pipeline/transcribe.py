@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -38,11 +39,11 @@ def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=2)
-def load_model(name: str, device: str, compute_type: str):
+def load_model(name: str, device: str, compute_type: str, cpu_threads: int):
     from faster_whisper import WhisperModel
 
     try:
-        return WhisperModel(name, device=device, compute_type=compute_type)
+        return WhisperModel(name, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
     except Exception as exc:  # ctranslate2 and the hub raise many kinds; the user needs one line
         raise PipelineError(f"could not load the Whisper model {name!r}: {exc}") from exc
 
@@ -51,8 +52,10 @@ def get_model(name: str | None = None):
     """The process-wide model for `name` (default: configured), loaded on first use."""
     settings = get_settings()
     device, compute_type = resolve_device(settings.whisper_device, settings.whisper_compute_type)
+    # faster-whisper's default of 4 threads oversubscribes small machines running 2 workers
+    threads = settings.whisper_cpu_threads or os.cpu_count() or 4
     with _model_lock:
-        return load_model(name or default_model(), device, compute_type)
+        return load_model(name or default_model(), device, compute_type, threads)
 
 
 def cache_key(media: Path, model: str, language: str | None, batched: bool) -> str:

@@ -27,7 +27,7 @@ def run_worker(workers: int | None = None, worker_type: str | None = None) -> No
         worker_type=worker_type or settings.worker_type,
         initial_delay=0.05,
         backoff=1.5,
-        max_delay=0.5,
+        max_delay=0.2,
         check_worker_health=True,
     )
     try:

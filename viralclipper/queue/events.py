@@ -21,6 +21,7 @@ from viralclipper.models.tables import Job
 log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "viralclipper:user:"
 POLL_SECONDS = 0.25
+POLL_OVERLAP = timedelta(seconds=6)  # longer than SQLite's busy_timeout (5 s)
 
 JobUpdate = dict
 Callback = Callable[[JobUpdate], None]
@@ -71,6 +72,7 @@ class Hub:
         self._next = 0
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._listening = threading.Event()
 
     def subscribe(self, user_id: int | None, callback: Callback) -> Callable[[], None]:
         with self._lock:
@@ -83,6 +85,8 @@ class Hub:
                     target=self._listen, daemon=True, name="job-updates"
                 )
                 self._thread.start()
+        # with Redis, a message published before the subscription is confirmed would be lost
+        self._listening.wait(timeout=5)
         return lambda: self._unsubscribe(token)
 
     def _unsubscribe(self, token: int) -> None:
@@ -109,33 +113,51 @@ class Hub:
                 log.exception("a job update subscriber failed")
 
     def _listen(self) -> None:
-        if get_settings().redis_url:
-            self._listen_redis()
-        else:
+        if not get_settings().redis_url:
+            self._listening.set()
             self._poll_database()
+            return
+        while not self._stop.is_set():
+            try:
+                self._listen_redis()
+            except Exception:  # Redis went away: keep trying, the page stays up meanwhile
+                log.warning("lost the Redis subscription; reconnecting", exc_info=True)
+                self._stop.wait(1.0)
 
     def _listen_redis(self) -> None:
-        pubsub = _redis().pubsub(ignore_subscribe_messages=True)
+        pubsub = _redis().pubsub()
         pubsub.psubscribe(f"{get_settings().queue_name}:{CHANNEL_PREFIX}*")
         try:
             while not self._stop.is_set():
                 message = pubsub.get_message(timeout=0.5)
-                if message and message["type"] == "pmessage":
+                if message is None:
+                    continue
+                if message["type"] == "psubscribe":
+                    self._listening.set()
+                elif message["type"] == "pmessage":
                     self.deliver(json.loads(message["data"]))
         finally:
             pubsub.close()
 
     def _poll_database(self) -> None:
-        since = datetime.now(UTC) - timedelta(seconds=1)
+        """Re-read a window before the newest change seen: `updated_at` is stamped before a
+        write waits for SQLite's lock, so a change can commit after a later-stamped one. Each
+        job's change is delivered once (its newest `updated_at` delivered is remembered)."""
+        delivered: dict[int, datetime] = {}
+        newest = datetime.now(UTC) - timedelta(seconds=1)
         while not self._stop.wait(POLL_SECONDS):
             try:
-                changed = jobs.jobs_updated_since(since)
+                changed = jobs.jobs_updated_since(newest - POLL_OVERLAP)
             except Exception:
-                log.warning("could not poll job updates", exc_info=True)
+                log.debug("could not poll job updates", exc_info=True)
                 continue
             for job in changed:
-                since = max(since, job.updated_at)
-                self.deliver(job_update(job))
+                if job.updated_at > delivered.get(job.id, newest - POLL_OVERLAP):
+                    delivered[job.id] = job.updated_at
+                    newest = max(newest, job.updated_at)
+                    self.deliver(job_update(job))
+            cutoff = newest - POLL_OVERLAP
+            delivered = {k: v for k, v in delivered.items() if v > cutoff}
 
 
 @lru_cache
