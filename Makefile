@@ -33,3 +33,4 @@ format: install
 bench: install
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/queue.py
+	$(BIN)/python bench/web.py

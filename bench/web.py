@@ -1,7 +1,7 @@
 """Web benchmark, embedded (SQLite, the worker that `serve` starts) and scaled out (Postgres +
-Redis + a separate `viralclipper worker`): while 2 real jobs run on generated talks, simulated
-clients keep the jobs page open, and a real headless Chromium on the same page records when
-each progress write appears in its DOM.
+Redis + a separate `viralclipper worker`): while 2 real jobs run on generated ~60 s talks,
+simulated clients use the jobs page, and a real headless Chromium on the same page records
+when each progress write appears in its DOM.
 
 - page response: GET /jobs (logged in) until the whole page has arrived, per load.
 - progress write -> page: this process writes progress on a probe job exactly as the worker does
@@ -11,15 +11,17 @@ each progress write appears in its DOM.
 
 A simulated client is a real NiceGUI client: it logs in once through the login page's own
 websocket events (fill in email and password, click "Log in"), then loops: load /jobs, connect
-the page's websocket (live updates flow to it), stay 1-3 s, leave, load again.
+the page's websocket (live updates flow to it), stay a while, leave, load again. Three phases per
+backend: 1 client; N clients "watching" (stay 5-15 s); N clients "browsing" (stay 1-3 s).
 
-    .venv/bin/python bench/web.py [--clients 20] [--seconds 30] [--backends embedded scaled]
+    .venv/bin/python bench/web.py [--clients 20] [--seconds 20] [--backends embedded scaled]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.server
 import json
 import math
 import os
@@ -41,6 +43,7 @@ from pathlib import Path
 # library's `queue` for everything imported from here on (as in bench/queue.py).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from bench.queue import backend_env, ms, percentile, wait_until, workers  # noqa: E402
 from bench.tables import table  # noqa: E402
 
 EMAIL = "bench-web@example.com"
@@ -54,17 +57,15 @@ SHOW_GRACE = 1.5  # s the page is still watched after a phase's last write
 CLOCK_SLACK = 0.005  # s: database timestamps vs the browser's millisecond clock
 
 # Installed in every document the browser opens (so it survives the reloads NiceGUI does when a
-# page lost its server-side state): on /jobs, records [Date.now(), job id, text of the row's
-# progress cell] whenever that text changes, and [Date.now(), 0, "load"] per page load, in
-# localStorage. A row is the grid's cells in order; the progress cell is two after the title's.
+# page's websocket reconnects too late): on /jobs, posts [Date.now(), job id, text of the row's
+# progress cell] whenever that text changes, and [Date.now(), 0, "load"] per page load, to this
+# process's collector (out of band: an overloaded server cannot hold the records back). A row is
+# the grid's cells in order; the progress cell is two after the title's.
 OBSERVER_JS = """
 if (location.pathname === '/jobs') {
-  const seen = JSON.parse(localStorage.getItem('bench-seen') || '[]');
   const last = {};
-  const note = (entry) => {
-    seen.push(entry);
-    localStorage.setItem('bench-seen', JSON.stringify(seen));
-  };
+  const note = (entry) => fetch('COLLECTOR_URL',
+    {method: 'POST', mode: 'no-cors', keepalive: true, body: JSON.stringify(entry)});
   const scan = () => {
     const now = Date.now();
     for (const link of document.querySelectorAll('a[href^="/jobs/"]')) {
@@ -86,24 +87,6 @@ if (location.pathname === '/jobs') {
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f}"
-
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"timed out waiting for {what}")
 
 
 def aware(moment: datetime) -> datetime:
@@ -371,28 +354,36 @@ def browser_log_in(browser, base: str) -> None:
     wait_until(lambda: browser.title.startswith("Dashboard"), 15, "the dashboard after login")
 
 
-def watch_jobs_page(browser, base: str) -> None:
-    browser.execute_script("localStorage.removeItem('bench-seen')")
-    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": OBSERVER_JS})
+@contextmanager
+def collector() -> Iterator[tuple[str, list[tuple[float, int, str]]]]:
+    """A tiny HTTP server on 127.0.0.1 that keeps what the observer posts: yields its URL and
+    the records (seconds since the epoch, job id, text; job id 0: a page load)."""
+    records: list[tuple[float, int, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            t, job_id, text = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            records.append((t / 1000, job_id, text))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/seen", records
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def watch_jobs_page(browser, base: str, collector_url: str) -> None:
+    observer = OBSERVER_JS.replace("COLLECTOR_URL", collector_url)
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": observer})
     browser.get(base + "/jobs")
     wait_until(lambda: browser.execute_script("return window.did_handshake"), 15, "the websocket")
-
-
-def seen_in_browser(browser, base: str) -> list[tuple[float, int, str]]:
-    """What the page showed when (seconds since the epoch, job id, text); job id 0: a page load.
-    Waits (bounded) for the server to answer again first: an overloaded server keeps the page
-    (and so the driver) waiting."""
-    import httpx
-
-    def answers() -> bool:
-        try:
-            return httpx.get(base + "/login", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_until(answers, 90, "the server to answer again", interval=0.5)
-    records = browser.execute_script("return JSON.parse(localStorage.getItem('bench-seen'))")
-    return [(t / 1000, job_id, text) for t, job_id, text in records]
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -459,9 +450,7 @@ async def run_clients(base: str, sessions: list[dict[str, str]], load: Load) -> 
     return stats
 
 
-def run_phase(
-    backend: str, base: str, sessions, load: Load, probe_id: int, watcher, browser
-) -> Phase:
+def run_phase(backend: str, base: str, sessions, load: Load, probe_id: int, watcher, seen) -> Phase:
     """The load's clients on the jobs page while the probe is written to and the real jobs run."""
     probe_writes: list[tuple[float, int, str]] = []
     begun = time.time()
@@ -473,7 +462,7 @@ def run_phase(
     stats = asyncio.run(run_clients(base, sessions, load))
     writer.join()
     time.sleep(SHOW_GRACE)  # the last writes reach the page
-    seen = seen_in_browser(browser, base)
+    seen = list(seen)
     real = [w for w in watcher.writes if begun <= w[0] <= begun + load.seconds]
     return Phase(
         backend,
@@ -492,7 +481,6 @@ def run_phase(
 @contextmanager
 def web_app(name: str, env: dict[str, str], logs: Path) -> Iterator[str]:
     """`viralclipper serve` (and, scaled out, a separate worker with 2 threads); yields its URL."""
-    from bench.queue import workers
     from tests.ui.browser import app_server
 
     data_dir = Path(env["VIRALCLIPPER_DATA_DIR"])
@@ -507,7 +495,6 @@ def web_app(name: str, env: dict[str, str], logs: Path) -> Iterator[str]:
 
 
 def bench_backend(name: str, loads: list[Load], site, talk: Path, work: Path) -> list[Phase]:
-    from bench.queue import backend_env
     from tests.ui.browser import chromium
     from viralclipper.models.users import create_user
 
@@ -519,13 +506,13 @@ def bench_backend(name: str, loads: list[Load], site, talk: Path, work: Path) ->
         watcher = JobWatcher(user.id, site, talk).start()
         try:
             wait_until(lambda: len(watcher.running()) == RUNNING_JOBS, 30, "2 running jobs")
-            with chromium() as browser:
+            with chromium() as browser, collector() as (collector_url, seen):
                 browser_log_in(browser, base)
-                watch_jobs_page(browser, base)
+                watch_jobs_page(browser, base, collector_url)
                 phases = []
                 for load in loads:
                     print(f"[{name}] {load.label} for {load.seconds:.0f} s ...", flush=True)
-                    phases.append(run_phase(name, base, sessions, load, probe_id, watcher, browser))
+                    phases.append(run_phase(name, base, sessions, load, probe_id, watcher, seen))
         finally:
             watcher.finish()
         print(f"[{name}] {len(watcher.submitted)} real jobs ran", flush=True)
