@@ -163,6 +163,42 @@ def enqueue_to_start(
     return result
 
 
+# --- 1b. cancel while transcribing ----------------------------------------------------------
+
+
+def cancel_latency(
+    env: dict[str, str], user_id: int, site, talk: Path, count: int, logs: Path
+) -> list[float]:
+    """Seconds from cancel_job() to the job's `cancelled`, each cancel sent 0.5 s into the
+    transcription of its own copy of a one-minute talk (nothing cached). Target: 2 s."""
+    from viralclipper.models import jobs
+    from viralclipper.queue.api import cancel_job, submit_job
+
+    latencies = []
+    with workers(env, 1, 1, logs):
+        for i in range(count):
+            name = f"cancel-{uuid.uuid4().hex[:6]}-{i}.mp4"
+            shutil.copy(talk, site.root / name)
+            job_id = submit_job(user_id, site.url(name)).id
+            wait_until(
+                lambda j=job_id: jobs.get_job(j).status == "transcribing",
+                120,
+                "transcription to start",
+                interval=0.02,
+            )
+            time.sleep(0.5)
+            asked = time.perf_counter()
+            cancel_job(job_id, user_id)
+            wait_until(
+                lambda j=job_id: jobs.get_job(j).status == "cancelled",
+                30,
+                "the cancel",
+                interval=0.01,
+            )
+            latencies.append(time.perf_counter() - asked)
+    return latencies
+
+
 # --- 2. progress write to subscriber ---------------------------------------------------------
 
 
@@ -278,10 +314,11 @@ class BackendResult:
     enqueue: EnqueueResult
     progress: ProgressResult
     throughput: list[Throughput]
+    cancels: list[float]  # cancel_job() -> cancelled, seconds
 
 
 def bench_backend(
-    name: str, args: argparse.Namespace, site, short: Path, work: Path
+    name: str, args: argparse.Namespace, site, short: Path, talk: Path, work: Path
 ) -> BackendResult:
     from viralclipper.models.users import create_user
 
@@ -293,6 +330,7 @@ def bench_backend(
         enqueue = enqueue_to_start(
             env, user.id, site.url("tiny.mp4"), args.latency_jobs, logs / "latency"
         )
+        cancels = cancel_latency(env, user.id, site, talk, args.cancels, logs / "cancel")
         throughput = []
         for setup in WORKER_SETUPS:
             result = jobs_per_minute(env, user.id, site, short, args.jobs, setup, logs)
@@ -300,7 +338,7 @@ def bench_backend(
             print(
                 f"[{name}] {result.label}: {args.jobs} jobs in {result.seconds:.1f} s", flush=True
             )
-    return BackendResult(name, enqueue, progress, throughput)
+    return BackendResult(name, enqueue, progress, throughput, cancels)
 
 
 def enqueue_table(results: list[BackendResult]) -> str:
@@ -377,8 +415,28 @@ def throughput_table(results: list[BackendResult], jobs: int, short_seconds: flo
     )
 
 
+def cancel_table(results: list[BackendResult]) -> str:
+    rows = [
+        [
+            r.name,
+            len(r.cancels),
+            ms(percentile(r.cancels, 50)),
+            ms(percentile(r.cancels, 95)),
+            ms(max(r.cancels)),
+            f"{max(r.cancels) / 2:.2f} ({'met' if max(r.cancels) < 2 else 'NOT met'})",
+        ]
+        for r in results
+    ]
+    return table(
+        "cancel while transcribing: cancel_job() -> status cancelled (ms)",
+        ["backend", "cancels", "p50", "p95", "max", "max / 2 s target"],
+        rows,
+    )
+
+
 def report(results: list[BackendResult], args: argparse.Namespace, short_seconds: float) -> None:
     print(enqueue_table(results), end="\n\n")
+    print(cancel_table(results), end="\n\n")
     print(progress_table(results, args.writes, args.spacing), end="\n\n")
     print(throughput_table(results, args.jobs, short_seconds))
 
@@ -389,6 +447,7 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=100)
     parser.add_argument("--spacing", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument("--cancels", type=int, default=5)
     parser.add_argument("--backends", nargs="+", default=["embedded", "scaled"])
     parser.add_argument("--progress-writer", nargs=3, metavar=("JOB", "WRITES", "SPACING"))
     args = parser.parse_args()
@@ -407,8 +466,12 @@ def main() -> None:
     try:
         make_sample_talk(site_root / "tiny.mp4", [(TINY_SCRIPT, False)])
         short = make_sample_talk(work / "short.mp4", [(FILLER[0], False)])
+        talk = make_sample_talk(work / "talk.mp4")
         with serve_directory(site_root) as site:
-            results = [bench_backend(name, args, site, short.path, work) for name in args.backends]
+            results = [
+                bench_backend(name, args, site, short.path, talk.path, work)
+                for name in args.backends
+            ]
         print()
         report(results, args, short.duration)
         print(f"\nbenchmark took {time.perf_counter() - begun:.0f} s")

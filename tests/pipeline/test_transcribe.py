@@ -81,3 +81,23 @@ def test_a_file_without_audio_is_a_clear_error(tmp_path: Path):
 def test_auto_device_on_this_machine_is_cpu_int8():
     assert resolve_device("auto", "auto") == ("cpu", "int8")
     assert resolve_device("cuda", "auto") == ("cuda", "float16")
+
+
+def test_a_cancel_is_seen_inside_a_long_batch(sample_audio: Path, tmp_path: Path):
+    """The batched pipeline hands back the whole 64 s talk as one batch; a cancel must not wait
+    for it to finish."""
+    messages: list[str] = []
+    started = []
+
+    def cancel_once_running() -> bool:
+        started.append(1)
+        return len(started) > 2
+
+    with pytest.raises(Cancelled):
+        transcribe(
+            sample_audio,
+            tmp_path,
+            Reporter(lambda f, m: messages.append(m), cancel_once_running),
+            batched=True,
+        )
+    assert not any(m.startswith("transcribed") for m in messages)

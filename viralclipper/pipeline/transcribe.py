@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from viralclipper.pipeline.progress import PipelineError, Reporter
 from viralclipper.pipeline.transcript import Segment, Transcript, Word
 
 _model_lock = threading.Lock()
+CANCEL_POLL_SECONDS = 0.2
 
 
 def default_model() -> str:
@@ -107,27 +109,63 @@ def _run(
     batch_size: int,
     reporter: Reporter,
 ) -> Transcript:
-    options = {"language": language, "word_timestamps": True, "vad_filter": True}
-    if batched:
-        from faster_whisper import BatchedInferencePipeline
+    """Transcribe in a helper thread while this one reports progress and watches for a cancel:
+    one batch of the batched pipeline can hold several minutes of audio, far too long to wait
+    for before a cancel is seen. A cancelled transcription is abandoned at its next segment."""
+    produced: queue.Queue = queue.Queue()
+    abandoned = threading.Event()
 
-        segments, info = BatchedInferencePipeline(whisper).transcribe(
-            str(media), batch_size=batch_size, **options
-        )
-    else:
-        segments, info = whisper.transcribe(str(media), **options)
-    total = info.duration or duration
-    result: list[Segment] = []
-    for seg in segments:  # lazy: the work happens while iterating
-        words = [
-            Word(start=w.start, end=w.end, text=w.word, probability=w.probability)
-            for w in seg.words or []
-        ]
-        result.append(Segment(start=seg.start, end=seg.end, text=seg.text, words=words))
-        reporter(
-            seg.end / total if total else 0.0, f"transcribed {_clock(seg.end)} of {_clock(total)}"
-        )
-    return Transcript(language=info.language, duration=total, segments=result)
+    def produce() -> None:
+        try:
+            options = {"language": language, "word_timestamps": True, "vad_filter": True}
+            if batched:
+                from faster_whisper import BatchedInferencePipeline
+
+                segments, info = BatchedInferencePipeline(whisper).transcribe(
+                    str(media), batch_size=batch_size, **options
+                )
+            else:
+                segments, info = whisper.transcribe(str(media), **options)
+            produced.put(("info", info))
+            for segment in segments:  # lazy: the work happens while iterating
+                if abandoned.is_set():
+                    return
+                produced.put(("segment", segment))
+            produced.put(("done", None))
+        except Exception as exc:  # handed to the caller's thread
+            produced.put(("error", exc))
+
+    threading.Thread(target=produce, daemon=True, name="transcribe").start()
+    total, language_found, result = duration, language or "en", []
+    try:
+        while True:
+            try:
+                kind, value = produced.get(timeout=CANCEL_POLL_SECONDS)
+            except queue.Empty:
+                reporter.check()
+                continue
+            if kind == "error":
+                raise value
+            if kind == "done":
+                return Transcript(language=language_found, duration=total, segments=result)
+            if kind == "info":
+                total, language_found = value.duration or duration, value.language
+                continue
+            result.append(_segment(value))
+            reporter(
+                value.end / total if total else 0.0,
+                f"transcribed {_clock(value.end)} of {_clock(total)}",
+            )
+    finally:
+        abandoned.set()
+
+
+def _segment(seg) -> Segment:
+    words = [
+        Word(start=w.start, end=w.end, text=w.word, probability=w.probability)
+        for w in seg.words or []
+    ]
+    return Segment(start=seg.start, end=seg.end, text=seg.text, words=words)
 
 
 def _clock(seconds: float) -> str:
