@@ -12,6 +12,7 @@ from viralclipper.models.tables import Clip, Job, utcnow
 
 PUBLISH_STATUSES = (None, "uploading", "published", "failed")
 _CLIP_FIELDS = set(Clip.model_fields) - {"id", "job_id", "created_at"}
+_BEST_FIRST = (col(Clip.score).desc(), col(Clip.created_at).desc(), col(Clip.id))
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
@@ -64,7 +65,7 @@ def list_clips(
 ) -> list[Clip]:
     """Clips across jobs: best first (`order='score'`) or newest first (`order='date'`)."""
     if order == "score":
-        ordering = (col(Clip.score).desc(), col(Clip.created_at).desc(), col(Clip.id))
+        ordering = _BEST_FIRST
     elif order == "date":
         ordering = (col(Clip.created_at).desc(), col(Clip.job_id).desc(), col(Clip.rank))
     else:
@@ -90,6 +91,22 @@ def clip_counts(job_ids: list[int]) -> dict[int, int]:
     with session() as db:
         counts = dict(db.exec(query).all())
     return {job_id: counts.get(job_id, 0) for job_id in job_ids}
+
+
+def first_clips(job_ids: list[int]) -> dict[int, Clip]:
+    """The first clip (best first, as `list_clips` orders them) of each of the given jobs that
+    has clips, in one query."""
+    ranked = (
+        select(
+            col(Clip.id).label("clip_id"),
+            func.row_number().over(partition_by=Clip.job_id, order_by=_BEST_FIRST).label("place"),
+        )
+        .where(col(Clip.job_id).in_(job_ids))
+        .subquery()
+    )
+    query = select(Clip).join(ranked, ranked.c.clip_id == Clip.id).where(ranked.c.place == 1)
+    with session() as db:
+        return {clip.job_id: clip for clip in db.exec(query).all()}
 
 
 def get_clip(clip_id: int, user_id: int | None = None) -> Clip | None:

@@ -1,11 +1,15 @@
 """Live job updates for one open page: one queue subscription per client, delivered on the event
-loop as a NiceGUI `Event`, so every page of every open browser of a user moves on its own."""
+loop as a NiceGUI `Event`, so every page of every open browser of a user moves on its own.
+
+Updates are cheap in-place changes; what needs a rebuild of a whole section goes through
+`debounced`, so a busy queue rebuilds each section at most once per `REFRESH_SECONDS`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import Callable
+from inspect import isawaitable
 from typing import Any
 
 from nicegui import Client, Event, ui
@@ -14,19 +18,28 @@ from viralclipper.models.jobs import JobStatus
 from viralclipper.queue import events
 
 JobUpdate = dict[str, Any]
+REFRESH_SECONDS = 0.5  # how often a page looks for sections to rebuild
 
 
 class LiveJobs:
     """Hears the queue's updates for `user_id` on a background thread and re-emits them on the
     page's event loop. Handlers subscribed inside the page run in its UI context and are dropped
     with the page; the queue subscription ends when the client is deleted (the browser left and
-    did not reconnect within NiceGUI's reconnect timeout)."""
+    did not reconnect within NiceGUI's reconnect timeout).
+
+    While the browser has no socket (still loading, or gone and maybe coming back) updates are
+    not applied: the newest one per job is kept and replayed when the socket connects."""
 
     def __init__(self, client: Client, user_id: int) -> None:
         self.updates: Event[JobUpdate] = Event()
+        self._client = client
         self._loop = asyncio.get_running_loop()
         self._statuses: dict[int, str] = {}
+        self._missed: dict[int, JobUpdate] = {}
+        self._dirty: dict[Callable[[], Any], None] = {}  # an ordered set
+        self._timer: ui.timer | None = None
         self._unsubscribe = events.subscribe(user_id, self._from_thread)
+        client.on_connect(self._connected)
         client.on_delete(self.close)
 
     def on_update(self, handler: Callable[[JobUpdate], Any]) -> None:
@@ -36,14 +49,46 @@ class LiveJobs:
         """What the page shows now, so the next update is compared against it."""
         self._statuses[job_id] = status
 
+    def debounced(self, refresh: Callable[[], Any]) -> Callable[[], None]:
+        """A function that asks for `refresh()` (sync or async, e.g. a refreshable's `refresh`):
+        it runs at the page's next refresh tick, once however often it was asked for, and only
+        while the browser is connected. Call it while building the page."""
+        if self._timer is None:
+            self._timer = ui.timer(REFRESH_SECONDS, self._refresh_dirty, immediate=False)
+
+        def mark_dirty() -> None:
+            self._dirty[refresh] = None
+
+        return mark_dirty
+
     def close(self) -> None:
         self._unsubscribe()
+
+    async def _refresh_dirty(self) -> None:
+        if not self._dirty or not self._client.has_socket_connection:
+            return
+        dirty, self._dirty = list(self._dirty), {}
+        for refresh in dirty:
+            result = refresh()
+            if isawaitable(result):
+                await result
 
     def _from_thread(self, update: JobUpdate) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
             self._loop.call_soon_threadsafe(self._deliver, update)
 
     def _deliver(self, update: JobUpdate) -> None:
+        if self._client.has_socket_connection:
+            self._emit(update)
+        else:
+            self._missed[update["id"]] = update
+
+    def _connected(self) -> None:
+        missed, self._missed = self._missed, {}
+        for update in missed.values():
+            self._emit(update)
+
+    def _emit(self, update: JobUpdate) -> None:
         previous = self._statuses.get(update["id"])
         self._statuses[update["id"]] = update["status"]
         self.updates.emit({**update, "status_changed": previous != update["status"]})

@@ -36,6 +36,7 @@ class Gallery:
         self.job_id = job_id
         self.min_score = 0.0
         self.page = 1
+        self.refresh_soon = live.debounced(self.grid.refresh)
         live.on_update(self.on_update)
 
     def build(self) -> None:
@@ -99,7 +100,7 @@ class Gallery:
 
     def on_update(self, update: dict) -> None:
         if update["status_changed"] and update["status"] == JobStatus.COMPLETED:
-            self.grid.refresh()
+            self.refresh_soon()
 
     def _ordered(self, event: events.ValueChangeEventArguments) -> None:
         self.order, self.page = event.value, 1

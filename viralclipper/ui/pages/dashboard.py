@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi.responses import RedirectResponse
-from nicegui import ui
+from nicegui import run, ui
 
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import RUNNING_STATES, JobStatus
@@ -37,20 +39,46 @@ RECENT_CLIP_POOL = 60  # "best recent": the best of the latest this many clips
 
 def register() -> None:
     @ui.page("/")
-    def dashboard_page() -> RedirectResponse | None:
+    async def dashboard_page() -> RedirectResponse | None:
         user = current_user()
         if user is None:
             return RedirectResponse("/login")
         with frame("Dashboard", user) as live:
-            Dashboard(user, live).build()
+            dashboard = Dashboard(user, live)
+            await dashboard.reload()
+            dashboard.build()
         return None
+
+
+@dataclass
+class JobsOverview:
+    """What the jobs section shows, read in one go off the event loop."""
+
+    counts: dict[str, int]
+    running: list[Job]
+    recent: list[Job]
+
+
+def read_overview(user_id: int) -> JobsOverview:
+    return JobsOverview(
+        jobs.count_jobs_by_status(user_id),
+        jobs.list_jobs(user_id, status=list(RUNNING_STATES), limit=20),
+        jobs.list_jobs(user_id, limit=RECENT_JOBS),
+    )
 
 
 class Dashboard:
     def __init__(self, user: User, live: LiveJobs) -> None:
         self.user, self.live = user, live
         self.progress: dict[int, tuple[StatusChip, JobProgress]] = {}
+        self.overview: JobsOverview | None = None
+        self.reload_soon = live.debounced(self.reload)
         live.on_update(self.on_update)
+
+    async def reload(self) -> None:
+        """Read the counts and jobs off the event loop, then redraw the jobs section."""
+        self.overview = await run.io_bound(read_overview, self.user.id)
+        await self.jobs_section.refresh()
 
     def build(self) -> None:
         self.jobs_section()
@@ -58,7 +86,9 @@ class Dashboard:
 
     @ui.refreshable_method
     def jobs_section(self) -> None:
-        counts = jobs.count_jobs_by_status(self.user.id)
+        overview = self.overview
+        assert overview is not None, "reload() before drawing"
+        counts = overview.counts
         with ui.grid().classes("w-full gap-4 grid-cols-2 md:grid-cols-5"):
             for label, statuses, color, icon in COUNT_TILES:
                 count = sum(counts.get(status, 0) for status in statuses)
@@ -71,10 +101,9 @@ class Dashboard:
         with ui.row().classes("w-full gap-6 items-start no-wrap max-lg:flex-wrap"):
             with ui.card().classes("grow basis-0 min-w-80 p-5 gap-3"):
                 section_title("Running now", "bolt")
-                running = jobs.list_jobs(self.user.id, status=list(RUNNING_STATES), limit=20)
-                if not running:
+                if not overview.running:
                     ui.label("Nothing is running.").classes("text-sm text-grey-6")
-                for job in running:
+                for job in overview.running:
                     self.running_job(job)
             with ui.card().classes("grow basis-0 min-w-80 p-5 gap-3"):
                 with ui.row().classes("w-full items-center"):
@@ -83,11 +112,10 @@ class Dashboard:
                     ui.button(
                         "New job", icon="add", on_click=lambda: ui.navigate.to("/jobs")
                     ).props("unelevated dense no-caps")
-                recent = jobs.list_jobs(self.user.id, limit=RECENT_JOBS)
-                if not recent:
+                if not overview.recent:
                     empty_state("movie", "No jobs yet: add a video on the Jobs page.")
                 with ui.list().props("separator").classes("w-full"):
-                    for job in recent:
+                    for job in overview.recent:
                         self.recent_job(job)
 
     def running_job(self, job: Job) -> None:
@@ -134,6 +162,6 @@ class Dashboard:
     def on_update(self, update: dict) -> None:
         widgets = self.progress.get(update["id"])
         if update["status_changed"]:
-            self.jobs_section.refresh()
+            self.reload_soon()
         elif widgets is not None:
             widgets[1].set(update["status"], update["progress"], update["current_step"])

@@ -74,6 +74,7 @@ class JobView:
         self.progress: JobProgress | None = None
         self.player: ui.video | None = None
         live.seen(job.id, job.status)
+        self.reload_soon = live.debounced(self.reload)
         live.on_update(self.on_update)
 
     def build(self) -> None:
@@ -253,7 +254,7 @@ class JobView:
             ui.notify(f"Could not do that: {exc}", type="warning")
             return
         ui.notify(done)
-        self.reload()
+        await self.reload()
 
     async def delete(self) -> None:
         if await confirm(f"Delete “{job_title(self.job)}”, its clips and files?", "Delete"):
@@ -261,16 +262,16 @@ class JobView:
             ui.notify("Job deleted.")
             ui.navigate.to("/jobs")
 
-    def reload(self) -> None:
-        job = jobs.get_job(self.job.id, user_id=self.user.id)
+    async def reload(self) -> None:
+        job = await run.io_bound(jobs.get_job, self.job.id, self.user.id)
         if job is not None:
             self.job = job
-            self.body.refresh()
+            await self.body.refresh()
 
     def on_update(self, update: dict) -> None:
         if update["id"] != self.job.id:
             return
         if update["status_changed"]:
-            self.reload()
+            self.reload_soon()
         elif self.progress is not None:
             self.progress.set(update["status"], update["progress"], update["current_step"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -14,7 +16,7 @@ from nicegui import Client, events, run, ui
 from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus
-from viralclipper.models.tables import Job, User
+from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue import api
 from viralclipper.queue.api import PipelineError
 from viralclipper.ui.auth import current_user
@@ -44,18 +46,19 @@ URL_HINT = "A YouTube link, or a link to any video page or file"
 
 def register() -> None:
     @ui.page("/jobs")
-    def jobs_page() -> RedirectResponse | None:
+    async def jobs_page() -> RedirectResponse | None:
         user = current_user()
         if user is None:
             return RedirectResponse("/login")
         with frame("Jobs", user) as live:
             table = JobTable(user, live)
-            new_job_card(user, on_added=table.table.refresh)
+            new_job_card(user, on_added=table.reload)
+            await table.reload()
             table.build()
         return None
 
 
-def new_job_card(user: User, on_added) -> None:
+def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
     """The URL box (checked before anything is queued) and the upload button."""
 
     async def add_url() -> None:
@@ -72,7 +75,7 @@ def new_job_card(user: User, on_added) -> None:
         url_input.props(remove="error error-message")
         url_input.value = ""
         ui.notify(f"Queued job {job.id}.", type="positive", icon="playlist_add")
-        on_added()
+        await on_added()
 
     async def uploaded(event: events.UploadEventArguments) -> None:
         target = upload_path(event.file.name)
@@ -85,7 +88,7 @@ def new_job_card(user: User, on_added) -> None:
         upload_dialog.close()
         uploader.reset()
         ui.notify(f"Uploaded {event.file.name}: queued job {job.id}.", type="positive")
-        on_added()
+        await on_added()
 
     with ui.card().classes("w-full p-4"), ui.row().classes("w-full items-start gap-3 no-wrap"):
         url_input = (
@@ -136,17 +139,91 @@ def _attribute(text: str) -> str:
     return text.replace('"', "'")
 
 
+@dataclass
+class TablePage:
+    """What one drawing of the table shows, read in one go off the event loop."""
+
+    total: int
+    page: int
+    pages: int
+    jobs: list[Job]
+    clip_counts: dict[int, int]
+    first_clips: dict[int, Clip]
+
+
+def wanted_statuses(choice: str) -> list[str] | None:
+    """The statuses a status filter choice shows; None: every status."""
+    if choice == "all":
+        return None
+    return sorted(RUNNING_STATES) if choice == "running" else [choice]
+
+
+def clip_details(page_jobs: list[Job]) -> tuple[dict[int, int], dict[int, Clip]]:
+    """Clip count of each job, and the first clip of those that need it for their thumbnail."""
+    counts = clips.clip_counts([job.id for job in page_jobs])
+    wanted = [job.id for job in page_jobs if counts[job.id] and not is_youtube(job.source_url)]
+    return counts, clips.first_clips(wanted) if wanted else {}
+
+
+def read_page(user_id: int, choice: str, search: str, page: int) -> TablePage:
+    status = wanted_statuses(choice)
+    total = jobs.count_jobs(user_id, status=status, search=search)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(page, pages)
+    page_jobs = jobs.list_jobs(
+        user_id, status=status, search=search, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return TablePage(total, page, pages, page_jobs, *clip_details(page_jobs))
+
+
+def read_rows(user_id: int, job_ids: list[int]) -> tuple[list[Job], dict[int, int], dict]:
+    """The current state of a few shown jobs (those not found were deleted)."""
+    found = [job for job in (jobs.get_job(i, user_id=user_id) for i in job_ids) if job]
+    return found, *clip_details(found)
+
+
 class JobTable:
-    """The filter bar, the rows and the pagination; rows move live."""
+    """The filter bar, the rows and the pagination. Rows change in place; the table is redrawn
+    (at most once per refresh tick) only when a job enters or leaves the page."""
 
     def __init__(self, user: User, live: LiveJobs) -> None:
         self.user = user
         self.status = "all"
         self.search = ""
         self.page = 1
-        self.rows: dict[int, tuple[StatusChip, JobProgress]] = {}
+        self.data: TablePage | None = None
+        self.rows: dict[int, JobRow] = {}
+        self.stale_rows: set[int] = set()
+        self.drawings = 0  # counts table reloads, so an outdated read is not drawn
         self.live = live
+        self.reload_soon = live.debounced(self.reload)
+        self.reload_rows_soon = live.debounced(self.reload_rows)
         live.on_update(self.on_update)
+
+    async def reload(self) -> None:
+        """Read the current page off the event loop, then redraw the table."""
+        self.drawings += 1
+        drawing = self.drawings
+        data = await run.io_bound(read_page, self.user.id, self.status, self.search, self.page)
+        if drawing == self.drawings:  # else a later reload (e.g. a new filter) draws instead
+            self.data = data
+            await self.table.refresh()
+
+    async def reload_rows(self) -> None:
+        job_ids = [job_id for job_id in self.stale_rows if job_id in self.rows]
+        self.stale_rows = set()
+        if not job_ids:
+            return
+        drawing = self.drawings
+        found, counts, first_clips = await run.io_bound(read_rows, self.user.id, job_ids)
+        if drawing != self.drawings:
+            return  # the whole table is being redrawn anyway
+        for job in found:
+            if (row := self.rows.get(job.id)) is not None:
+                row.show(job, counts[job.id], first_clips.get(job.id))
+                self.live.seen(job.id, job.status)
+        if len(found) < len(job_ids):  # deleted meanwhile
+            self.reload_soon()
 
     def build(self) -> None:
         with ui.card().classes("w-full p-0 overflow-hidden"):
@@ -164,32 +241,19 @@ class JobTable:
 
     @ui.refreshable_method
     def table(self) -> None:
-        status = (
-            list(RUNNING_STATES)
-            if self.status == "running"
-            else (None if self.status == "all" else self.status)
-        )
-        total = jobs.count_jobs(self.user.id, status=status, search=self.search)
-        pages = max(1, math.ceil(total / PAGE_SIZE))
-        self.page = min(self.page, pages)
-        page_jobs = jobs.list_jobs(
-            self.user.id,
-            status=status,
-            search=self.search,
-            limit=PAGE_SIZE,
-            offset=(self.page - 1) * PAGE_SIZE,
-        )
-        self.total.text = f"{total} job{'s' if total != 1 else ''}"
+        data = self.data
+        assert data is not None, "reload() before drawing"
+        self.page = data.page
+        self.total.text = f"{data.total} job{'s' if data.total != 1 else ''}"
         self.rows = {}
-        if not page_jobs:
+        if not data.jobs:
             empty_state(
                 "movie",
                 "No jobs yet: paste a URL above."
-                if total == 0 and self.status == "all" and not self.search
+                if data.total == 0 and self.status == "all" and not self.search
                 else "No job matches.",
             )
             return
-        counts = clips.clip_counts([job.id for job in page_jobs])
         with (
             ui.element("div")
             .classes("grid w-full items-center min-w-[64rem]")
@@ -209,42 +273,16 @@ class JobTable:
                     "text-xs uppercase text-grey-6 font-medium px-3 py-2 bg-grey-1 "
                     "border-b border-gray-200"
                 )
-            for job in page_jobs:
-                self.row(job, counts[job.id])
-        if pages > 1:
+            for job in data.jobs:
+                self.rows[job.id] = JobRow(
+                    self, job, data.clip_counts[job.id], data.first_clips.get(job.id)
+                )
+                self.live.seen(job.id, job.status)
+        if data.pages > 1:
             with ui.row().classes("w-full justify-center p-3"):
                 ui.pagination(
-                    1, pages, direction_links=True, value=self.page, on_change=self._paged
+                    1, data.pages, direction_links=True, value=self.page, on_change=self._paged
                 ).props("max-pages=7 boundary-numbers")
-
-    def row(self, job: Job, clip_count: int) -> None:
-        cell = "px-3 py-2 border-b border-gray-200 h-full flex items-center"
-        first_clip = (
-            next(iter(clips.list_clips(job_id=job.id, limit=1)), None)
-            if clip_count and not is_youtube(job.source_url)
-            else None
-        )
-        with ui.element("div").classes(cell):
-            ui.image(job_thumbnail(job, first_clip)).classes("w-24 aspect-video rounded").props(
-                "fit=cover"
-            )
-        with ui.element("div").classes(cell + " flex-col items-start justify-center min-w-0"):
-            ui.link(job_title(job), f"/jobs/{job.id}").classes(
-                "font-medium text-grey-9 no-underline hover:underline ellipsis max-w-full"
-            )
-            source = "upload" if job.options.get("upload") else display_url(job.source_url)
-            ui.label(f"#{job.id} · {source}").classes("text-xs text-grey-6 ellipsis max-w-full")
-        with ui.element("div").classes(cell):
-            chip = StatusChip(job.status)
-        with ui.element("div").classes(cell):
-            progress = JobProgress(job)
-        ui.label(format_ago(job.created_at)).classes(cell + " text-sm text-grey-8")
-        ui.label(format_seconds(job.duration)).classes(cell + " text-sm text-grey-8")
-        ui.label(str(clip_count)).classes(cell + " text-sm text-grey-8")
-        with ui.element("div").classes(cell + " justify-end gap-0"):
-            self.actions(job)
-        self.rows[job.id] = (chip, progress)
-        self.live.seen(job.id, job.status)
 
     def actions(self, job: Job) -> None:
         def act(icon: str, tip: str, handler, color: str = "grey-8") -> None:
@@ -266,31 +304,102 @@ class JobTable:
             ui.notify(f"Could not do that: {exc}", type="warning")
         else:
             ui.notify(f"{doing} job {job.id}.")
-        self.table.refresh()
+        await self.reload()
 
     async def delete(self, job: Job) -> None:
         if await confirm(f"Delete “{job_title(job)}”, its clips and files?", "Delete"):
             await self.run_action(api.delete_job, job, "Deleted")
 
+    def shows(self, status: str) -> bool:
+        """Whether a job in `status` belongs in the table under the current status filter."""
+        wanted = wanted_statuses(self.status)
+        return wanted is None or status in wanted
+
+    def may_enter(self, job_id: int, status: str) -> bool:
+        """Whether a job not shown could now belong on this page: a new job (ids grow), or,
+        under a status filter, a job that moved into the filtered status."""
+        newest_shown = max(self.rows, default=0)
+        return self.shows(status) and (self.status != "all" or job_id > newest_shown)
+
     def on_update(self, update: dict) -> None:
-        widgets = self.rows.get(update["id"])
-        if update["status_changed"]:
-            self.table.refresh()
-        elif widgets is not None:
-            chip, progress = widgets
-            progress.set(update["status"], update["progress"], update["current_step"])
+        row = self.rows.get(update["id"])
+        if not update["status_changed"]:
+            if row is not None:
+                row.progress.set(update["status"], update["progress"], update["current_step"])
+        elif row is None:
+            if self.may_enter(update["id"], update["status"]):
+                self.reload_soon()
+        elif not self.shows(update["status"]):  # it leaves the page
+            self.reload_soon()
+        else:
+            row.set_status(update["status"], update["progress"], update["current_step"])
+            self.stale_rows.add(update["id"])  # title, length, clips and thumbnail may change
+            self.reload_rows_soon()
 
-    def _searched(self, event: events.ValueChangeEventArguments) -> None:
+    async def _searched(self, event: events.ValueChangeEventArguments) -> None:
         self.search, self.page = event.value or "", 1
-        self.table.refresh()
+        await self.reload()
 
-    def _filtered(self, event: events.ValueChangeEventArguments) -> None:
+    async def _filtered(self, event: events.ValueChangeEventArguments) -> None:
         self.status, self.page = event.value, 1
-        self.table.refresh()
+        await self.reload()
 
-    def _paged(self, event: events.ValueChangeEventArguments) -> None:
+    async def _paged(self, event: events.ValueChangeEventArguments) -> None:
         self.page = event.value
-        self.table.refresh()
+        await self.reload()
+
+
+class JobRow:
+    """The cells of one job in the table's grid, changed in place."""
+
+    CELL = "px-3 py-2 border-b border-gray-200 h-full flex items-center"
+
+    def __init__(self, table: JobTable, job: Job, clip_count: int, first_clip: Clip | None) -> None:
+        cell = self.CELL
+        self.table, self.job = table, job
+        with ui.element("div").classes(cell):
+            self.thumbnail = (
+                ui.image(job_thumbnail(job, first_clip))
+                .classes("w-24 aspect-video rounded")
+                .props("fit=cover")
+            )
+        with ui.element("div").classes(cell + " flex-col items-start justify-center min-w-0"):
+            self.title = ui.link(job_title(job), f"/jobs/{job.id}").classes(
+                "font-medium text-grey-9 no-underline hover:underline ellipsis max-w-full"
+            )
+            source = "upload" if job.options.get("upload") else display_url(job.source_url)
+            ui.label(f"#{job.id} · {source}").classes("text-xs text-grey-6 ellipsis max-w-full")
+        with ui.element("div").classes(cell):
+            self.chip = StatusChip(job.status)
+        with ui.element("div").classes(cell):
+            self.progress = JobProgress(job)
+        ui.label(format_ago(job.created_at)).classes(cell + " text-sm text-grey-8")
+        self.length = ui.label(format_seconds(job.duration)).classes(cell + " text-sm text-grey-8")
+        self.clip_count = ui.label(str(clip_count)).classes(cell + " text-sm text-grey-8")
+        self.action_cell = ui.element("div").classes(cell + " justify-end gap-0")
+        self.draw_actions()
+
+    def draw_actions(self) -> None:
+        self.actions_status = self.job.status
+        self.action_cell.clear()
+        with self.action_cell:
+            self.table.actions(self.job)
+
+    def set_status(self, status: str, progress: float, step: str | None) -> None:
+        self.job.status = status
+        self.chip.set(status)
+        self.progress.set(status, progress, step)
+        if status != self.actions_status:
+            self.draw_actions()
+
+    def show(self, job: Job, clip_count: int, first_clip: Clip | None) -> None:
+        """The job as just read from the database."""
+        self.job = job
+        self.set_status(job.status, job.progress, job.current_step)
+        self.thumbnail.set_source(job_thumbnail(job, first_clip))
+        self.title.text = job_title(job)
+        self.length.text = format_seconds(job.duration)
+        self.clip_count.text = str(clip_count)
 
 
 class ConfirmDialog:
