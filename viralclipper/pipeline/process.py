@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -29,6 +29,16 @@ STAGES: tuple[Stage, ...] = ("download", "transcribe", "analyze", "slice")
 MANIFEST = "clips.json"
 
 
+class ClipSettings(Protocol):
+    min_clip_seconds: float
+    max_clip_seconds: float
+    min_score: float
+    max_clips: int
+    output_format: str
+    analyzer: str
+    whisper_model: str | None
+
+
 class ClipOptions(BaseModel):
     """What shapes the clips of one run: a user's settings, or the defaults from the environment."""
 
@@ -44,7 +54,9 @@ class ClipOptions(BaseModel):
     criteria: list[Criterion] | None = None  # None: the files in the criteria dir
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, **overrides) -> ClipOptions:
+    def from_settings(cls, settings: ClipSettings | None = None, **overrides) -> ClipOptions:
+        """From the environment's defaults, or from any object with the same setting names (a
+        user's stored settings); `overrides` that are not None win."""
         s = settings or get_settings()
         values = dict(
             min_seconds=s.min_clip_seconds,

@@ -28,17 +28,8 @@ def options_for_user(user_id: int) -> ClipOptions:
     """A snapshot of the user's settings, which the job keeps for its whole life."""
     s = get_user_settings(user_id)
     criteria = [Criterion(**c) for c in s.criteria] if s.criteria is not None else None
-    return ClipOptions(
-        min_seconds=s.min_clip_seconds,
-        max_seconds=s.max_clip_seconds,
-        min_score=s.min_score,
-        max_clips=s.max_clips,
-        output_format=s.output_format,
-        analyzer=s.analyzer,
-        whisper_model=s.whisper_model,
-        llm_model=s.llm_model,
-        llm_base_url=s.llm_base_url,
-        criteria=criteria,
+    return ClipOptions.from_settings(
+        s, llm_model=s.llm_model, llm_base_url=s.llm_base_url, criteria=criteria
     )
 
 
