@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -137,12 +138,18 @@ def _run(
 
     threading.Thread(target=produce, daemon=True, name="transcribe").start()
     total, language_found, result = duration, language or "en", []
+    started, done_until = time.monotonic(), 0.0
     try:
         while True:
             try:
                 kind, value = produced.get(timeout=CANCEL_POLL_SECONDS)
-            except queue.Empty:
-                reporter.check()
+            except queue.Empty:  # between segments (a batch can take minutes): show it is alive
+                elapsed = _clock(time.monotonic() - started)
+                reporter(
+                    done_until / total if total else 0.0,
+                    f"transcribing: {_clock(done_until)} of {_clock(total)} done, "
+                    f"{elapsed} elapsed",
+                )
                 continue
             if kind == "error":
                 raise value
@@ -152,6 +159,7 @@ def _run(
                 total, language_found = value.duration or duration, value.language
                 continue
             result.append(_segment(value))
+            done_until = value.end
             reporter(
                 value.end / total if total else 0.0,
                 f"transcribed {_clock(value.end)} of {_clock(total)}",
