@@ -82,7 +82,7 @@ def test_two_workers_process_ten_jobs_exactly_once(backend: Backend, user: User,
     backend.start_worker()
     submitted = [api.submit_job(user.id, site.url("short.mp4")) for _ in range(10)]
     finished = [wait_for_status(j.id, {"completed", "failed"}, backend) for j in submitted]
-    assert [j.status for j in finished] == ["completed"] * 10
+    assert [(j.status, j.error_message) for j in finished] == [("completed", None)] * 10
     assert all(j.attempts == 1 for j in finished)
     for job in finished:
         log = events_of(job.id)

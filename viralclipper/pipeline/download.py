@@ -28,6 +28,7 @@ import yt_dlp
 from yt_dlp.utils import YoutubeDLError
 
 from viralclipper.config import get_settings
+from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.media import ffmpeg_binary, probe
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
 
@@ -424,7 +425,7 @@ def _metadata(info: dict[str, Any], video: Path, url: str) -> dict[str, Any]:
 
 def _commit(workdir: Path, entry: Path, metadata: dict[str, Any]) -> DownloadResult:
     """Write the metadata, then move the finished download into the cache in one rename."""
-    _write_atomically(workdir / INFO_FILE, json.dumps(metadata, indent=2))
+    write_text_atomic(workdir / INFO_FILE, json.dumps(metadata, indent=2))
     for leftover in workdir.iterdir():
         if leftover.name not in {VIDEO_FILE, INFO_FILE}:
             leftover.unlink()
@@ -478,13 +479,7 @@ def _cached_by_url(url: str, media_dir: Path) -> DownloadResult | None:
 def _remember_source(url: str, key: str, media_dir: Path) -> None:
     index = _source_index(url, media_dir)
     index.parent.mkdir(exist_ok=True)
-    _write_atomically(index, key)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    write_text_atomic(index, key)
 
 
 def _remove_stale_partials(media_dir: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import av
 
 from viralclipper.config import get_settings
+from viralclipper.pipeline.files import atomic_output
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
 
 
@@ -118,12 +119,10 @@ def extract_audio(media: Path, out: Path, reporter: Reporter | None = None) -> P
     info = probe(media)
     if not info.has_audio:
         raise PipelineError(f"{media.name} has no audio track to transcribe")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".part.wav")
-    run_ffmpeg(
-        ["-i", str(media), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", str(tmp)],
-        info.duration,
-        reporter,
-    )
-    tmp.replace(out)
+    with atomic_output(out) as tmp:
+        run_ffmpeg(
+            ["-i", str(media), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", str(tmp)],
+            info.duration,
+            reporter,
+        )
     return out

@@ -9,12 +9,11 @@ the end, so a cancelled or failed render leaves nothing half-done.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from viralclipper.pipeline.files import atomic_output
 from viralclipper.pipeline.media import MediaInfo, ffmpeg_binary, ffmpeg_encoders, probe, run_ffmpeg
 from viralclipper.pipeline.progress import PipelineError, Reporter
 from viralclipper.pipeline.transcript import SENTENCE_END, Word
@@ -66,7 +65,7 @@ def render_clip(
     video = ["-vf", _video_filter(fmt), "-pix_fmt", "yuv420p"]
     audio = ["-c:a", "aac", "-b:a", AUDIO_BITRATE]
     container = ["-movflags", "+faststart", "-f", "mp4"]
-    with _atomic_output(out) as tmp:
+    with atomic_output(out) as tmp:
         _encode_video([*seek, *streams], [*video, *audio, *container], tmp, duration, reporter)
     reporter(1.0, "clip rendered")
     return out
@@ -79,7 +78,7 @@ def make_thumbnail(media: Path, at: float, out: Path, *, fmt: Format = "horizont
     at = min(max(at, 0.0), max(info.duration - 0.5, 0.0))
     crop = [_VERTICAL_CROP] if fmt == "vertical" else []
     fit = _fit_filter(THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE)
-    with _atomic_output(out) as tmp:
+    with atomic_output(out) as tmp:
         seek = ["-ss", f"{at:.3f}", "-i", str(media), "-frames:v", "1"]
         jpeg = ["-vf", ",".join([*crop, fit]), "-c:v", "mjpeg", "-q:v", "3"]
         run_ffmpeg([*seek, *jpeg, "-f", "image2", "-update", "1", str(tmp)], 0.0)
@@ -105,7 +104,7 @@ def write_srt(words: list[Word], clip_start: float, clip_end: float, out: Path) 
         if clip_start <= (w.start + w.end) / 2 <= clip_end
     ]
     blocks = [_srt_block(i, cue) for i, cue in enumerate(group_cues(relative), start=1)]
-    with _atomic_output(out) as tmp:
+    with atomic_output(out) as tmp:
         tmp.write_text("\n".join(blocks), encoding="utf-8")
     return out
 
@@ -218,16 +217,3 @@ def _clip_bounds(media: Path, info: MediaInfo, start: float, end: float) -> tupl
             f"Cannot cut {start:.2f}-{end:.2f} s from {media.name} ({info.duration:.1f} s long)"
         )
     return start, end
-
-
-@contextmanager
-def _atomic_output(out: Path) -> Iterator[Path]:
-    """A temporary path next to `out`, renamed to `out` on success and removed on any failure."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.part")
-    try:
-        yield tmp
-        tmp.replace(out)
-    except BaseException:  # failures, Cancelled and Ctrl-C alike
-        tmp.unlink(missing_ok=True)
-        raise

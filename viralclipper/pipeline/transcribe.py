@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from viralclipper.config import get_settings
+from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.media import probe
 from viralclipper.pipeline.progress import PipelineError, Reporter
 from viralclipper.pipeline.transcript import Segment, Transcript, Word
@@ -93,10 +94,7 @@ def transcribe(
     transcript = _run(
         whisper, media, duration, language, batched, settings.whisper_batch_size, reporter
     )
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".part")
-    tmp.write_text(transcript.model_dump_json())
-    tmp.replace(cached)
+    write_text_atomic(cached, transcript.model_dump_json())
     reporter(1.0, f"transcribed {len(transcript.words)} words")
     return transcript
 

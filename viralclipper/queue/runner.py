@@ -18,6 +18,7 @@ from viralclipper.models import clips as clip_store
 from viralclipper.models import jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Job
+from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.process import (
     STAGES,
@@ -245,13 +246,13 @@ def _transcribe(job: Job, reporter: Reporter) -> dict:
     with transcription_slots():
         audio, transcript = stage_transcribe(Path(job.media_path), reporter, _options(job))
     path = job_dir(job.id) / "transcript.json"
-    _write_atomic(path, transcript.model_dump_json())
+    write_text_atomic(path, transcript.model_dump_json())
     return {"audio_path": str(audio), "transcript_path": str(path)}
 
 
 def _analyze(job: Job, reporter: Reporter) -> dict:
     moments = stage_analyze(load_transcript(job), _audio(job), reporter, _options(job))
-    _write_atomic(
+    write_text_atomic(
         job_dir(job.id) / "moments.json", json.dumps([m.model_dump() for m in moments], indent=1)
     )
     jobs.add_event(job.id, "info", f"found {len(moments)} moments worth clipping")
@@ -306,13 +307,6 @@ def load_transcript(job: Job) -> Transcript:
 
 def _audio(job: Job) -> Path | None:
     return Path(job.audio_path) if job.audio_path and Path(job.audio_path).exists() else None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def rerender_clip(clip_id: int) -> None:
