@@ -31,6 +31,6 @@ format: install
 	$(BIN)/ruff check --fix viralclipper tests bench
 
 bench: install
-	$(BIN)/python bench/pipeline.py
-	$(BIN)/python bench/queue.py
-	$(BIN)/python bench/web.py
+	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.queue
+	$(BIN)/python -m bench.web

@@ -1,7 +1,7 @@
 """Pipeline benchmark: per-stage seconds on a generated talk, real-time factors, and batched vs
 unbatched transcription side by side.
 
-    .venv/bin/python bench/pipeline.py [--minutes 10] [--clips 5]
+    .venv/bin/python -m bench.pipeline [--minutes 10] [--clips 5]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tables import table
+from bench.tables import table
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 enqueue-to-start latency, progress-write-to-subscriber latency, and short jobs per minute with
 one and two workers. Real worker processes run the real pipeline on generated talks.
 
-    .venv/bin/python bench/queue.py [--latency-jobs 20] [--writes 100] [--jobs 8]
+    .venv/bin/python -m bench.queue [--latency-jobs 20] [--writes 100] [--jobs 8]
 """
 
 from __future__ import annotations
@@ -24,12 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-# This file is named queue.py: with its own folder first on sys.path it would shadow the
-# standard library's `queue` for everything imported from here on (huey, redis, ...), so the
-# repo root takes that place. None of the imports above imports `queue`.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-from bench.tables import table  # noqa: E402
+from bench.tables import table
 
 # What every process of the benchmark (this one, the writer, the workers) runs with.
 BENCH_ENV = {
@@ -229,8 +224,10 @@ def progress_to_subscriber(user_id: int, writes: int, spacing: float) -> Progres
     try:
         time.sleep(0.5)  # the listener thread subscribes (Redis) or takes its first look
         writer = subprocess.run(
-            [sys.executable, __file__, "--progress-writer", str(job.id), str(writes), str(spacing)],
+            [sys.executable, "-m", "bench.queue", "--progress-writer", str(job.id), str(writes)]
+            + [str(spacing)],
             env={**os.environ, "PROGRESS_INTERVAL_SECONDS": "0"},
+            cwd=Path(__file__).resolve().parent.parent,
             capture_output=True,
             text=True,
             check=True,

@@ -14,7 +14,7 @@ websocket events (fill in email and password, click "Log in"), then loops: load 
 the page's websocket (live updates flow to it), stay a while, leave, load again. Three phases per
 backend: 1 client; N clients "watching" (stay 5-15 s); N clients "browsing" (stay 1-3 s).
 
-    .venv/bin/python bench/web.py [--clients 20] [--seconds 20] [--backends embedded scaled]
+    .venv/bin/python -m bench.web [--clients 20] [--seconds 20] [--backends embedded scaled]
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import os
 import random
 import re
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -39,12 +38,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-# The repo root, not bench/, goes first on sys.path: bench/queue.py would shadow the standard
-# library's `queue` for everything imported from here on (as in bench/queue.py).
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-from bench.queue import backend_env, ms, percentile, wait_until, workers  # noqa: E402
-from bench.tables import table  # noqa: E402
+from bench.queue import backend_env, ms, percentile, wait_until, workers
+from bench.tables import table
 
 EMAIL = "bench-web@example.com"
 PASSWORD = "correct horse battery"
