@@ -286,8 +286,10 @@ class JobTable:
 
     def actions(self, job: Job) -> None:
         def act(icon: str, tip: str, handler, color: str = "grey-8") -> None:
-            ui.button(icon=icon, on_click=handler).props(f"flat round dense color={color}").tooltip(
-                tip
+            # a title attribute, not ui.tooltip: one element less per button on a page that many
+            # clients rebuild
+            ui.button(icon=icon, on_click=handler).props(
+                f'flat round dense color={color} title="{tip}" aria-label="{tip}"'
             ).mark(f"{icon}-{job.id}")
 
         act("visibility", "View", lambda: ui.navigate.to(f"/jobs/{job.id}"))
