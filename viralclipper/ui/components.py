@@ -215,3 +215,23 @@ def not_found(what: str = "page") -> None:
         ui.button("Back to the dashboard", icon="home", on_click=lambda: ui.navigate.to("/")).props(
             "unelevated"
         )
+
+
+def form_field(
+    label: str,
+    *,
+    password: bool = False,
+    toggle: bool = False,
+    props: str = "",
+    on_enter=None,
+    mark: str | None = None,
+) -> ui.input:
+    """An outlined, full-width input as every form here uses it; `toggle` shows a reveal button
+    on a password; `on_enter` submits the form."""
+    field = ui.input(label, password=password, password_toggle_button=toggle)
+    field.props(f"outlined {props}".strip()).classes("w-full")
+    if on_enter is not None:
+        field.on("keydown.enter", on_enter)
+    if mark:
+        field.mark(mark)
+    return field

@@ -8,9 +8,9 @@ from nicegui import run, ui
 from viralclipper.models import users
 from viralclipper.models.tables import User
 from viralclipper.ui.auth import current_user
-from viralclipper.ui.components import format_time, not_found
+from viralclipper.ui.components import form_field, format_time, not_found
 from viralclipper.ui.frame import frame
-from viralclipper.ui.pages.login import error_label, show_error
+from viralclipper.ui.pages.login import MIN_LENGTH_HINT, error_label, show_error
 
 
 def register() -> None:
@@ -55,18 +55,9 @@ def password_form(user: User) -> None:
         ui.notify("Your password was changed.", type="positive")
 
     with ui.card().classes("w-full max-w-md p-6 gap-4"):
-        current = ui.input("Current password", password=True).props("outlined").classes("w-full")
-        new = (
-            ui.input("New password", password=True, password_toggle_button=True)
-            .props("outlined hint='At least 8 characters'")
-            .classes("w-full")
-        )
-        repeat = (
-            ui.input("Repeat the new password", password=True)
-            .props("outlined")
-            .classes("w-full")
-            .on("keydown.enter", change)
-        )
+        current = form_field("Current password", password=True)
+        new = form_field("New password", password=True, toggle=True, props=MIN_LENGTH_HINT)
+        repeat = form_field("Repeat the new password", password=True, on_enter=change)
         error = error_label()
         ui.button("Change password", icon="lock_reset", on_click=change).props("unelevated").mark(
             "change-password"
@@ -120,12 +111,8 @@ def users_admin(admin: User) -> None:
             ui.label("Share the password with them; they can change it afterwards.").classes(
                 "text-sm text-grey-7"
             )
-            email = ui.input("Email").props("outlined dense").classes("w-full")
-            password = (
-                ui.input("Initial password", password=True, password_toggle_button=True)
-                .props("outlined dense")
-                .classes("w-full")
-            )
+            email = form_field("Email", props="dense")
+            password = form_field("Initial password", password=True, toggle=True, props="dense")
             make_admin = ui.checkbox("Administrator")
             error = error_label()
             ui.button("Add user", icon="person_add", on_click=add).props("unelevated")

@@ -13,7 +13,10 @@ from viralclipper.ui.auth import (
     session_user_id,
     start_session,
 )
+from viralclipper.ui.components import form_field
 from viralclipper.ui.frame import centered_card
+
+MIN_LENGTH_HINT = "hint='At least 8 characters'"
 
 
 def client_address() -> str:
@@ -50,19 +53,9 @@ def register() -> None:
             ui.navigate.to(start_session(user))
 
         with centered_card("Log in", "Welcome back. Paste a video, get clips."):
-            email = (
-                ui.input("Email")
-                .props("outlined autofocus")
-                .classes("w-full")
-                .on("keydown.enter", submit)
-                .mark("email")
-            )
-            password = (
-                ui.input("Password", password=True, password_toggle_button=True)
-                .props("outlined")
-                .classes("w-full")
-                .on("keydown.enter", submit)
-                .mark("password")
+            email = form_field("Email", props="autofocus", on_enter=submit, mark="email")
+            password = form_field(
+                "Password", password=True, toggle=True, on_enter=submit, mark="password"
             )
             error = error_label()
             ui.button("Log in", on_click=submit).props("unelevated size=md no-caps").classes(
@@ -110,20 +103,11 @@ def register() -> None:
                 )
                 ui.link("Back to login", "/login")
                 return None
-            email = ui.input("Email").props("outlined autofocus").classes("w-full").mark("email")
-            password = (
-                ui.input("Password", password=True, password_toggle_button=True)
-                .props("outlined hint='At least 8 characters'")
-                .classes("w-full")
-                .mark("password")
+            email = form_field("Email", props="autofocus", mark="email")
+            password = form_field(
+                "Password", password=True, toggle=True, props=MIN_LENGTH_HINT, mark="password"
             )
-            repeat = (
-                ui.input("Repeat password", password=True)
-                .props("outlined")
-                .classes("w-full")
-                .on("keydown.enter", submit)
-                .mark("repeat")
-            )
+            repeat = form_field("Repeat password", password=True, on_enter=submit, mark="repeat")
             error = error_label()
             ui.button("Create account", on_click=submit).props("unelevated no-caps").classes(
                 "w-full"
