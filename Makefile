@@ -19,7 +19,12 @@ demo: install
 	@test -f $(DATA)/sample-talk.mp4 || $(BIN)/viralclipper sample $(DATA)/sample-talk.mp4
 	$(BIN)/viralclipper process $(DATA)/sample-talk.mp4 --out $(DATA)/sample-clips
 
-test: install
+# On a bare Debian/Ubuntu machine as root this installs the system packages first (ffmpeg,
+# espeak-ng, Chromium, Postgres, Redis); without root it names what is missing and the tests that
+# need it are skipped, saying why.
+test:
+	@sh tests/system-packages.sh
+	@$(MAKE) --no-print-directory install
 	$(BIN)/pytest
 
 lint: install

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.tables import table
+from tests.waiting import wait_for
 
 # What every process of the benchmark (this one, the writer, the workers) runs with.
 BENCH_ENV = {
@@ -47,15 +48,6 @@ def percentile(values: list[float], p: float) -> float:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}"
-
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"timed out waiting for {what}")
 
 
 # --- the backends ----------------------------------------------------------------------------
@@ -102,7 +94,7 @@ def workers(env: dict[str, str], processes: int, threads: int, logs: Path) -> It
     try:
         for _ in range(processes):
             backend.start_worker(threads)
-        wait_until(
+        wait_for(
             lambda: backend.worker_logs().count("Huey consumer started") == processes,
             60,
             "the workers to start",
@@ -119,7 +111,7 @@ def wait_finished(job_ids: list[int], timeout: float = 240) -> list:
         found = [jobs.get_job(i) for i in job_ids]
         return found if all(j.finished_at for j in found) else None
 
-    done = wait_until(all_done, timeout, f"jobs {job_ids} to finish")
+    done = wait_for(all_done, timeout, f"jobs {job_ids} to finish")
     failed = [f"{j.id}: {j.error_message}" for j in done if j.status != "completed"]
     if failed:
         raise RuntimeError(f"jobs did not complete: {failed}")
@@ -175,7 +167,7 @@ def cancel_latency(
             name = f"cancel-{uuid.uuid4().hex[:6]}-{i}.mp4"
             shutil.copy(talk, site.root / name)
             job_id = submit_job(user_id, site.url(name)).id
-            wait_until(
+            wait_for(
                 lambda j=job_id: jobs.get_job(j).status == "transcribing",
                 120,
                 "transcription to start",
@@ -184,7 +176,7 @@ def cancel_latency(
             time.sleep(0.5)
             asked = time.perf_counter()
             cancel_job(job_id, user_id)
-            wait_until(
+            wait_for(
                 lambda j=job_id: jobs.get_job(j).status == "cancelled",
                 30,
                 "the cancel",
@@ -233,7 +225,7 @@ def progress_to_subscriber(user_id: int, writes: int, spacing: float) -> Progres
             check=True,
         )
         wrote = json.loads(writer.stdout)
-        wait_until(lambda: heard and heard[-1][0] == writes - 1, 5, "the last write to arrive")
+        wait_for(lambda: heard and heard[-1][0] == writes - 1, 5, "the last write to arrive")
     finally:
         unsubscribe()
     arrivals = dict(heard)  # write index -> first arrival (each write is heard once at most)

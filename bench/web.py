@@ -38,8 +38,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.queue import backend_env, ms, percentile, wait_until, workers
+from bench.queue import backend_env, ms, percentile, workers
 from bench.tables import table
+from tests.waiting import wait_for
 
 EMAIL = "bench-web@example.com"
 PASSWORD = "correct horse battery"
@@ -301,7 +302,7 @@ class JobWatcher:
         self.stop()
         for job in self.running():
             cancel_job(job.id)
-        wait_until(lambda: not self.running(), 30, "the remaining jobs to stop")
+        wait_for(lambda: not self.running(), 30, "the remaining jobs to stop")
 
 
 def start_probe(user_id: int) -> int:
@@ -338,7 +339,7 @@ def browser_log_in(browser, base: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(base + "/login")
-    wait_until(
+    wait_for(
         lambda: browser.find_elements(By.CSS_SELECTOR, "input[aria-label='Password']"),
         15,
         "the login form",
@@ -346,7 +347,7 @@ def browser_log_in(browser, base: str) -> None:
     browser.find_element(By.CSS_SELECTOR, "input[aria-label='Email']").send_keys(EMAIL)
     browser.find_element(By.CSS_SELECTOR, "input[aria-label='Password']").send_keys(PASSWORD)
     browser.find_element(By.XPATH, "//button[normalize-space(.)='Log in']").click()
-    wait_until(lambda: browser.title.startswith("Dashboard"), 15, "the dashboard after login")
+    wait_for(lambda: browser.title.startswith("Dashboard"), 15, "the dashboard after login")
 
 
 @contextmanager
@@ -378,7 +379,7 @@ def watch_jobs_page(browser, base: str, collector_url: str) -> None:
     observer = OBSERVER_JS.replace("COLLECTOR_URL", collector_url)
     browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": observer})
     browser.get(base + "/jobs")
-    wait_until(lambda: browser.execute_script("return window.did_handshake"), 15, "the websocket")
+    wait_for(lambda: browser.execute_script("return window.did_handshake"), 15, "the websocket")
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -485,7 +486,7 @@ def web_app(name: str, env: dict[str, str], logs: Path) -> Iterator[str]:
         scaled = name == "scaled"
         with workers(env, 1, RUNNING_JOBS, logs) if scaled else nullcontext():
             if not scaled:
-                wait_until(lambda: "Huey consumer started" in server.output(), 60, "the worker")
+                wait_for(lambda: "Huey consumer started" in server.output(), 60, "the worker")
             yield server.base_url
 
 
@@ -500,7 +501,7 @@ def bench_backend(name: str, loads: list[Load], site, talk: Path, work: Path) ->
         probe_id = start_probe(user.id)
         watcher = JobWatcher(user.id, site, talk).start()
         try:
-            wait_until(lambda: len(watcher.running()) == RUNNING_JOBS, 30, "2 running jobs")
+            wait_for(lambda: len(watcher.running()) == RUNNING_JOBS, 30, "2 running jobs")
             with chromium() as browser, collector() as (collector_url, seen):
                 browser_log_in(browser, base)
                 watch_jobs_page(browser, base, collector_url)

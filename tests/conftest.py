@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated data dir per test, and generated media made once per session."""
+"""Shared fixtures: an isolated data dir per test, and generated media made once per session.
+What a test needs from the machine (programs, Postgres, Redis) is checked in tests/machine.py."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.machine import NEEDS, require
 from viralclipper.config import get_settings
 from viralclipper.pipeline.sample import SampleTalk, make_sample_talk
 from viralclipper.pipeline.transcript import Transcript
@@ -36,6 +38,12 @@ def reset_process_state() -> None:
     dispose_engines()
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in item.iter_markers():
+        if marker.name in NEEDS:
+            require(marker.name)
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Each test gets its own data dir and no LLM, database or Redis unless it sets them."""
@@ -55,6 +63,7 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_talk(media_dir: Path) -> SampleTalk:
     """About 64 s of speech with two planted strong passages among filler, 640x360, 25 fps."""
+    require("espeak")
     return make_sample_talk(media_dir / "talk.mp4")
 
 

@@ -13,11 +13,25 @@ from sqlalchemy.engine import make_url
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def _admin_connection() -> psycopg.Connection:
+def _admin_connection(timeout: int = 10) -> psycopg.Connection:
     url = make_url(POSTGRES_ADMIN_URL)
     return psycopg.connect(
-        host=url.host, port=url.port, user=url.username, dbname=url.database, autocommit=True
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        dbname=url.database,
+        autocommit=True,
+        connect_timeout=timeout,
     )
+
+
+def postgres_login_error() -> str | None:
+    """Why the tests cannot log in to the Postgres on 127.0.0.1, or None when they can."""
+    try:
+        with _admin_connection(timeout=2):
+            return None
+    except psycopg.Error as error:
+        return str(error).strip().splitlines()[0]
 
 
 @contextmanager

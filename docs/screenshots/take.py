@@ -25,8 +25,8 @@ from tests.ui.browser import (  # noqa: E402
     app_server,
     browser_missing,
     chromium,
-    wait_until,
 )
+from tests.waiting import wait_for  # noqa: E402
 from viralclipper.pipeline.sample import (  # noqa: E402
     FILLER,
     PLANTED,
@@ -67,10 +67,10 @@ class Camera:
 
     def open(self, path: str, title: str) -> None:
         self.browser.get(self.server.url(path))
-        wait_until(lambda: self.browser.title.startswith(title), 20, f"the page {title}")
+        wait_for(lambda: self.browser.title.startswith(title), 20, f"the page {title}")
 
     def shoot(self, name: str, *, full_page: bool = False) -> Path:
-        wait_until(lambda: self.browser.execute_script(PAGE_SETTLED), 20, "the page to settle")
+        wait_for(lambda: self.browser.execute_script(PAGE_SETTLED), 20, "the page to settle")
         time.sleep(1.5)  # let Quasar's transitions and the players' spinners finish
         if full_page:
             height = self.browser.execute_script("return document.documentElement.scrollHeight")
@@ -99,7 +99,7 @@ def register(camera: Camera) -> None:
     fill(camera.browser, "Password", PASSWORD)
     fill(camera.browser, "Repeat password", PASSWORD)
     camera.browser.find_element(By.XPATH, "//button[normalize-space(.)='Create account']").click()
-    wait_until(lambda: camera.browser.title.startswith("Dashboard"), 20, "the dashboard")
+    wait_for(lambda: camera.browser.title.startswith("Dashboard"), 20, "the dashboard")
 
 
 def submit(camera: Camera, url: str) -> None:
@@ -109,7 +109,7 @@ def submit(camera: Camera, url: str) -> None:
     camera.open("/jobs", "Jobs")
     box = camera.browser.find_element(By.CSS_SELECTOR, "input[placeholder^='https://']")
     box.send_keys(url, Keys.ENTER)
-    wait_until(lambda: not box.get_attribute("value"), 20, "the job to be queued")
+    wait_for(lambda: not box.get_attribute("value"), 20, "the job to be queued")
 
 
 def statuses(camera: Camera) -> list[str]:
@@ -119,7 +119,7 @@ def statuses(camera: Camera) -> list[str]:
 def wait_for_all_finished(camera: Camera, count: int) -> None:
     """On the jobs page (it moves live), until `count` jobs have completed."""
     camera.open("/jobs", "Jobs")
-    wait_until(
+    wait_for(
         lambda: statuses(camera).count("completed") >= count,
         300,
         f"{count} completed jobs\n{camera.server.output()}",
@@ -156,7 +156,7 @@ def take_all(out_dir: Path) -> None:
 
             submit(camera, publish(site, names[-1]))
             camera.open("/jobs", "Jobs")
-            wait_until(lambda: "transcribing" in statuses(camera), 60, "the last job to transcribe")
+            wait_for(lambda: "transcribing" in statuses(camera), 60, "the last job to transcribe")
             camera.shoot("jobs")
             camera.open("/", "Dashboard")
             camera.shoot("dashboard")

@@ -1,3 +1,5 @@
+import re
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
@@ -5,15 +7,26 @@ import pytest
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
 from viralclipper.pipeline.sample import SampleTalk
 from viralclipper.pipeline.transcribe import resolve_device, transcribe
-from viralclipper.pipeline.transcript import Transcript
+from viralclipper.pipeline.transcript import SENTENCE_END, Transcript
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def likeness(heard: str, said: str) -> float:
+    """How much of what was said was heard, word for word, in order (0 to 1): Whisper's exact
+    wording and punctuation vary with the model and the machine."""
+    said_words = words_of(said)
+    matcher = SequenceMatcher(None, words_of(heard), said_words, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(said_words)
 
 
 def test_transcript_has_the_spoken_words_with_timestamps(
     sample_transcript: Transcript, sample_talk: SampleTalk
 ):
-    text = sample_transcript.text.lower()
-    assert "secret nobody tells you" in text
-    assert "customers" in text and "investing in yourself" in text
+    for passage in sample_talk.planted:
+        assert likeness(sample_transcript.text, passage.text) > 0.8, passage.text
     words = sample_transcript.words
     assert len(words) > 120
     assert all(w.start <= w.end for w in words)
@@ -25,15 +38,18 @@ def test_transcript_has_the_spoken_words_with_timestamps(
 def test_words_line_up_with_the_planted_passages(
     sample_transcript: Transcript, sample_talk: SampleTalk
 ):
-    secret = next(p for p in sample_talk.planted if "secret" in p.text)
-    word = next(w for w in sample_transcript.words if w.text.strip().lower() == "secret")
-    assert secret.start - 0.5 <= word.start <= secret.start + 3
+    for passage in sample_talk.planted:
+        first = re.split(r"(?<=[.?!]) ", passage.text)[0]
+        heard = max(sample_transcript.sentences, key=lambda s: likeness(s.text, first))
+        assert passage.start - 0.5 <= heard.start <= passage.start + 3, (first, heard)
 
 
 def test_sentences_split_on_punctuation(sample_transcript: Transcript):
     sentences = sample_transcript.sentences
     assert len(sentences) > 10
-    assert any(s.text == "Here is the secret nobody tells you." for s in sentences)
+    for sentence in sentences[:-1]:  # each ends at its first sentence-ending word
+        ends = [bool(SENTENCE_END.search(w.text.strip())) for w in sentence.words]
+        assert ends[-1] and not any(ends[:-1]), sentence.text
 
 
 def test_second_run_is_served_from_cache(

@@ -8,9 +8,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,9 @@ import pytest
 
 from tests.conftest import reset_process_state
 from tests.http_server import VideoServer, serve_directory
+from tests.machine import require
 from tests.pg import throwaway_database
+from tests.waiting import wait_for
 from viralclipper.models import jobs, upgrade_database
 from viralclipper.models.tables import Job, User
 from viralclipper.models.users import create_user
@@ -40,6 +41,7 @@ FAST_RECOVERY = {
 @pytest.fixture(scope="session")
 def short_talk(media_dir: Path) -> SampleTalk:
     """About 20 s: one planted passage after one line of filler."""
+    require("espeak")
     return make_sample_talk(media_dir / "short.mp4", [(FILLER[0], False), (PLANTED[0], True)])
 
 
@@ -86,6 +88,9 @@ class Backend:
     def worker_logs(self) -> str:
         return "\n".join(p.read_text() for p in sorted(self.logs.glob("worker-*.log")))
 
+    def logs_tail(self) -> str:
+        return self.worker_logs()[-4000:]
+
 
 @pytest.fixture(
     params=["embedded", pytest.param("scaled", marks=[pytest.mark.postgres, pytest.mark.redis])]
@@ -128,26 +133,11 @@ def user(backend: Backend) -> User:
     return create_user("worker-test@example.com", "correct horse battery")
 
 
-def wait_for(
-    predicate: Callable[[], object],
-    timeout: float = 120,
-    what: str = "condition",
-    backend: Backend | None = None,
-    interval: float = 0.05,
-):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    logs = backend.worker_logs()[-4000:] if backend else ""
-    raise AssertionError(f"timed out waiting for {what}\n{logs}")
-
-
 def wait_for_status(job_id: int, statuses: set[str], backend: Backend, timeout: float = 120) -> Job:
     def reached() -> Job | None:
         job = jobs.get_job(job_id)
         return job if job and job.status in statuses else None
 
-    return wait_for(reached, timeout, f"job {job_id} to reach {statuses}", backend)
+    return wait_for(
+        reached, timeout, f"job {job_id} to reach {statuses}", details=backend.logs_tail
+    )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
 from sqlmodel import update
 
-from tests.queue.conftest import Backend, wait_for
+from tests.queue.conftest import Backend
+from tests.waiting import wait_for
 from viralclipper.models import jobs, session
 from viralclipper.models.tables import Job, utcnow
 from viralclipper.models.users import create_user
@@ -58,7 +58,9 @@ def test_each_user_hears_only_their_own_jobs(backend: Backend):
 def test_a_change_stamped_early_but_committed_late_is_still_delivered(backend: Backend):
     owner = create_user("late@example.com", "a long password")
     early, late = (jobs.create_job(owner.id, f"https://x.example/{i}", {}) for i in range(2))
-    time.sleep(1.5)  # so that a stamp 1 s ago is still newer than the jobs' creation
+    with session() as db:  # created a while ago, so that a stamp 1 s ago is newer than that
+        ten_seconds_ago = utcnow() - timedelta(seconds=10)
+        db.exec(update(Job).values(created_at=ten_seconds_ago, updated_at=ten_seconds_ago))
     heard = Recorder()
     unsubscribe = subscribe(owner.id, heard)
     try:

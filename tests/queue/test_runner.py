@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from viralclipper.models import jobs, upgrade_database
@@ -20,8 +18,17 @@ def claimed_job():
     return jobs.transition(job.id, "downloading", worker_id="worker-a")
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_throttled_progress_keeps_the_latest_report_for_the_next_flush(claimed_job):
-    reporter = JobReporter(claimed_job, "worker-a", "transcribe")
+    clock = Clock()
+    reporter = JobReporter(claimed_job, "worker-a", "transcribe", clock=clock)
     reporter.progress(0.1, "first")
     reporter.progress(0.5, "loading the Whisper model")  # within the interval: held back
     job = jobs.get_job(claimed_job.id)
@@ -29,7 +36,7 @@ def test_throttled_progress_keeps_the_latest_report_for_the_next_flush(claimed_j
 
     reporter.flush()  # still within the interval
     assert jobs.get_job(claimed_job.id).current_step == "first"
-    time.sleep(reporter.interval)
+    clock.now += reporter.interval
     reporter.flush()
     job = jobs.get_job(claimed_job.id)
     assert (job.progress, job.current_step) == (40.0, "loading the Whisper model")

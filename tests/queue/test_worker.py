@@ -9,7 +9,8 @@ import uuid
 from pathlib import Path
 
 from tests.http_server import VideoServer
-from tests.queue.conftest import Backend, wait_for, wait_for_status
+from tests.queue.conftest import Backend, wait_for_status
+from tests.waiting import wait_for
 from viralclipper.models import clips, jobs
 from viralclipper.models.settings import save_user_settings
 from viralclipper.models.tables import User
@@ -164,7 +165,10 @@ def test_one_clip_is_rendered_again_and_a_deleted_job_leaves_no_files(
     clips.update_clip(clip.id, end=clip.start + 6.0)
     get_queue().render_clip(clip.id)
     wait_for(
-        lambda: Path(clip.video_path).stat().st_mtime_ns != before, 60, "the new render", backend
+        lambda: Path(clip.video_path).stat().st_mtime_ns != before,
+        60,
+        "the new render",
+        details=backend.logs_tail,
     )
     wait_for(lambda: abs(probe(Path(clip.video_path)).duration - 6.0) < 0.1, 10, "6 s clip")
 

@@ -13,14 +13,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.waiting import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -57,18 +58,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `condition` until it returns something truthy; fail with `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def descendants(pid: int) -> set[int]:
@@ -133,9 +122,8 @@ class AppServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        deadline = time.monotonic() + 5
-        while any(alive(pid) for pid in below) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        with suppress(AssertionError):
+            wait_for(lambda: not any(alive(pid) for pid in below), 5, "the children to exit")
         leftovers = {pid for pid in below if alive(pid)}
         for pid in leftovers:  # never leave them behind, but report them
             os.kill(pid, signal.SIGKILL)
@@ -160,7 +148,7 @@ def app_server(data_dir: Path, **settings: str) -> Iterator[AppServer]:
         )
     server = AppServer(process, f"http://127.0.0.1:{port}", data_dir, log)
     try:
-        wait_until(server.answers, 60, "the web app to answer")
+        wait_for(server.answers, 60, "the web app to answer")
         yield server
     finally:
         server.stop()

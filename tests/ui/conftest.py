@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -47,15 +46,6 @@ async def logged_in(user: User, email: str = "ann@example.com", **kwargs):
     account = make_account(email, **kwargs)
     await log_in(user, email)
     return account
-
-
-async def eventually(condition: Callable[[], object], seconds: float = 5.0) -> None:
-    """Wait until `condition()` is true (handlers run as tasks, and live updates come later)."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"still false after {seconds} s: {condition}")
 
 
 def open_dialogs(user: User) -> list[ui.dialog]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from nicegui.testing import User
 
 from tests.ui.conftest import PASSWORD, log_in, logged_in, make_account
+from tests.waiting import wait_for_async
 from viralclipper.config import get_settings
 from viralclipper.models import users
 
@@ -46,10 +45,8 @@ async def test_failed_logins_are_rate_limited_per_email(user: User) -> None:
     for attempt in range(get_settings().login_attempts):
         user.find(marker="password").type(f"wrong {attempt}")
         user.find(marker="login-button").click()
-        for _ in range(100):  # a failed attempt empties the password field
-            if not password.value:
-                break
-            await asyncio.sleep(0.05)
+        # a failed attempt empties the password field
+        await wait_for_async(lambda: not password.value, 5, "the password field to empty")
         await user.should_see("Wrong email or password.")
     user.find(marker="password").type(PASSWORD)  # even the right password is refused now
     user.find(marker="login-button").click()

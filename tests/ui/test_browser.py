@@ -10,22 +10,21 @@ from pathlib import Path
 import pytest
 
 from tests.http_server import VideoServer, serve_directory
+from tests.machine import require
 from tests.ui.browser import (
     AppServer,
     app_server,
-    browser_missing,
     chromium,
     descendants,
     fetch_with_session,
 )
-from tests.ui.browser import wait_until as wait_for
+from tests.waiting import wait_for
 from viralclipper.pipeline.media import probe
 from viralclipper.pipeline.sample import FILLER, PLANTED, SampleTalk, make_sample_talk
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
-    pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or ""),
 ]
 EMAIL = "first@example.com"
 PASSWORD = "correct horse battery"
@@ -43,6 +42,7 @@ PLAY = "const v = arguments[0]; v.muted = true; v.play(); return true;"
 @pytest.fixture(scope="module")
 def talk_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VideoServer, SampleTalk]]:
     """A ~20 s talk (one line of filler, one planted passage) on a local 'video site'."""
+    require("espeak")
     root = tmp_path_factory.mktemp("browser-site")
     talk = make_sample_talk(root / "short-talk.mp4", [(FILLER[0], False), (PLANTED[0], True)])
     with serve_directory(root) as site:
@@ -99,7 +99,9 @@ def test_register_submit_watch_play_and_download(
                 seen.append(tuple(state))
             return bool(state) and state[0] == "completed"
 
-        wait_for(completed, 120, f"the job to complete (seen so far: {seen})\n{server.output()}")
+        wait_for(
+            completed, 120, "the job to complete", details=lambda: f"{seen}\n{server.output()}"
+        )
         assert browser.execute_script("return window.stillThisPage === true"), "the page reloaded"
         assert len({percent for _, percent in seen}) >= 2, seen
         assert len(seen) >= 3, f"expected to see the job move through states: {seen}"

@@ -6,8 +6,9 @@ from nicegui import ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
 
-from tests.ui.conftest import eventually, logged_in, make_account, open_dialogs
+from tests.ui.conftest import logged_in, make_account, open_dialogs
 from tests.ui.data import make_completed_job, make_job
+from tests.waiting import wait_for_async
 from viralclipper.config import get_settings
 from viralclipper.models import jobs
 from viralclipper.models.jobs import JobStatus
@@ -107,13 +108,13 @@ async def test_cancel_retry_and_delete_with_confirmation(user: User) -> None:
     assert jobs.get_job(job.id).status == JobStatus.PENDING
 
     user.find(marker=f"delete-{job.id}").click()
-    await eventually(lambda: open_dialogs(user))
+    await wait_for_async(lambda: open_dialogs(user))
     await user.should_see("Delete “Queued talk”, its clips and files?")
     user.find(marker="keep").click()
-    await eventually(lambda: not open_dialogs(user))
+    await wait_for_async(lambda: not open_dialogs(user))
     assert jobs.get_job(job.id) is not None
     user.find(marker=f"delete-{job.id}").click()
-    await eventually(lambda: open_dialogs(user))
+    await wait_for_async(lambda: open_dialogs(user))
     user.find(marker="confirm").click()
     await user.should_see(f"Deleted job {job.id}.", retries=20)
     assert jobs.get_job(job.id) is None

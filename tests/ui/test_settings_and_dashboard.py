@@ -5,8 +5,9 @@ from __future__ import annotations
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.ui.conftest import eventually, logged_in, open_dialogs
+from tests.ui.conftest import logged_in, open_dialogs
 from tests.ui.data import make_completed_job, make_job
+from tests.waiting import wait_for_async
 from viralclipper.models import jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.settings import get_user_settings
@@ -81,7 +82,7 @@ async def test_edit_add_and_reset_criteria(user: User) -> None:
     await user.should_see("customized")
     await user.should_see("surprising_statistics")
     user.find("Reset to defaults").click()
-    await eventually(lambda: open_dialogs(user))
+    await wait_for_async(lambda: open_dialogs(user))
     user.find(marker="confirm").click()
     await user.should_see("Criteria reset to the defaults.", retries=30)
     assert get_user_settings(account.id).criteria is None

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from viralclipper.config import get_settings
@@ -81,8 +82,10 @@ class JobReporter:
     """Progress for one stage of one job: throttled writes (the latest report is never lost: the
     job's monitor flushes it) and the cancel flag."""
 
-    def __init__(self, job: Job, worker: str, stage: Stage) -> None:
-        self.job_id, self.worker, self.stage = job.id, worker, stage
+    def __init__(
+        self, job: Job, worker: str, stage: Stage, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.job_id, self.worker, self.stage, self.clock = job.id, worker, stage, clock
         self.interval = get_settings().progress_interval_seconds
         self.low, self.high = STAGE_RANGE[stage]
         self.last_write = 0.0
@@ -102,7 +105,7 @@ class JobReporter:
     def flush(self, force: bool = False) -> None:
         """Write the latest report if the throttle allows (or `force`)."""
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             if self._pending is None or (not force and now - self.last_write < self.interval):
                 return
             overall, message = self._pending
@@ -112,7 +115,7 @@ class JobReporter:
             publish(job)
 
     def should_cancel(self) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         if now - self.last_cancel_check >= min(self.interval, 0.5):
             self.last_cancel_check = now
             job = jobs.get_job(self.job_id)
