@@ -1,11 +1,13 @@
-"""Small pieces every page uses: status chips, live progress, thumbnails, clip cards, formatting."""
+"""Small pieces every page uses: status chips, live progress, thumbnails, clip cards, formatting,
+form errors and the yes/no dialog."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
+from weakref import WeakKeyDictionary
 
-from nicegui import ui
+from nicegui import Client, ui
 
 from viralclipper.models.jobs import FINISHED_STATES, JobStatus
 from viralclipper.models.tables import Clip, Job
@@ -235,3 +237,45 @@ def form_field(
     if mark:
         field.mark(mark)
     return field
+
+
+def error_label() -> ui.label:
+    label = ui.label().classes("text-negative text-sm").mark("form-error")
+    label.visible = False
+    return label
+
+
+def show_error(label: ui.label, message: str) -> None:
+    label.text = message
+    label.visible = True
+
+
+class ConfirmDialog:
+    """One yes/no dialog per page, at the page's root, so a live refresh of the section whose
+    button opened it cannot delete it while it is open."""
+
+    def __init__(self) -> None:
+        with ui.context.client.content, ui.dialog() as self.dialog, ui.card().classes("p-6 gap-4"):
+            self.question = ui.label().classes("text-body1")
+            with ui.row().classes("w-full justify-end gap-2"):
+                ui.button("Keep it", on_click=lambda: self.dialog.submit(False)).props(
+                    "flat no-caps"
+                ).mark("keep")
+                self.action = ui.button(on_click=lambda: self.dialog.submit(True))
+                self.action.props("unelevated color=negative no-caps").mark("confirm")
+
+    async def ask(self, question: str, action: str) -> bool:
+        self.question.text = question
+        self.action.text = action
+        return bool(await self.dialog)
+
+
+_dialogs: WeakKeyDictionary[Client, ConfirmDialog] = WeakKeyDictionary()
+
+
+async def confirm(question: str, action: str) -> bool:
+    """Ask a yes/no question in a modal dialog; True when the user confirmed."""
+    client = ui.context.client
+    if client not in _dialogs:
+        _dialogs[client] = ConfirmDialog()
+    return await _dialogs[client].ask(question, action)

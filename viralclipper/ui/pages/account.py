@@ -8,9 +8,9 @@ from nicegui import run, ui
 from viralclipper.models import users
 from viralclipper.models.tables import User
 from viralclipper.ui.auth import current_user
-from viralclipper.ui.components import form_field, format_time, not_found
+from viralclipper.ui.components import error_label, form_field, format_time, not_found, show_error
 from viralclipper.ui.frame import frame
-from viralclipper.ui.pages.login import MIN_LENGTH_HINT, error_label, show_error
+from viralclipper.ui.pages.login import MIN_LENGTH_HINT
 
 
 def register() -> None:

@@ -16,6 +16,7 @@ from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
     clip_card,
+    confirm,
     display_url,
     empty_state,
     format_seconds,
@@ -27,7 +28,6 @@ from viralclipper.ui.components import (
 )
 from viralclipper.ui.frame import frame
 from viralclipper.ui.live import LiveJobs
-from viralclipper.ui.pages.jobs import confirm
 
 STAGE_NAMES = {
     "download": "Download",

@@ -8,10 +8,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from weakref import WeakKeyDictionary
 
 from fastapi.responses import RedirectResponse
-from nicegui import Client, events, run, ui
+from nicegui import events, run, ui
 
 from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
@@ -23,6 +22,7 @@ from viralclipper.ui.auth import current_user
 from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
+    confirm,
     display_url,
     empty_state,
     format_ago,
@@ -402,34 +402,3 @@ class JobRow:
         self.title.text = job_title(job)
         self.length.text = format_seconds(job.duration)
         self.clip_count.text = str(clip_count)
-
-
-class ConfirmDialog:
-    """One yes/no dialog per page, at the page's root, so a live refresh of the section whose
-    button opened it cannot delete it while it is open."""
-
-    def __init__(self) -> None:
-        with ui.context.client.content, ui.dialog() as self.dialog, ui.card().classes("p-6 gap-4"):
-            self.question = ui.label().classes("text-body1")
-            with ui.row().classes("w-full justify-end gap-2"):
-                ui.button("Keep it", on_click=lambda: self.dialog.submit(False)).props(
-                    "flat no-caps"
-                ).mark("keep")
-                self.action = ui.button(on_click=lambda: self.dialog.submit(True))
-                self.action.props("unelevated color=negative no-caps").mark("confirm")
-
-    async def ask(self, question: str, action: str) -> bool:
-        self.question.text = question
-        self.action.text = action
-        return bool(await self.dialog)
-
-
-_dialogs: WeakKeyDictionary[Client, ConfirmDialog] = WeakKeyDictionary()
-
-
-async def confirm(question: str, action: str) -> bool:
-    """Ask a yes/no question in a modal dialog; True when the user confirmed."""
-    client = ui.context.client
-    if client not in _dialogs:
-        _dialogs[client] = ConfirmDialog()
-    return await _dialogs[client].ask(question, action)

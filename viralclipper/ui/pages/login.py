@@ -13,7 +13,7 @@ from viralclipper.ui.auth import (
     session_user_id,
     start_session,
 )
-from viralclipper.ui.components import form_field
+from viralclipper.ui.components import error_label, form_field, show_error
 from viralclipper.ui.frame import centered_card
 
 MIN_LENGTH_HINT = "hint='At least 8 characters'"
@@ -22,17 +22,6 @@ MIN_LENGTH_HINT = "hint='At least 8 characters'"
 def client_address() -> str:
     request = ui.context.client.request
     return request.client.host if request.client else "unknown"
-
-
-def error_label() -> ui.label:
-    label = ui.label().classes("text-negative text-sm").mark("form-error")
-    label.visible = False
-    return label
-
-
-def show_error(label: ui.label, message: str) -> None:
-    label.text = message
-    label.visible = True
 
 
 def register() -> None:

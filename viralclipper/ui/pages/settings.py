@@ -17,9 +17,8 @@ from viralclipper.models.settings import get_user_settings, save_user_settings
 from viralclipper.models.tables import User
 from viralclipper.queue import api
 from viralclipper.ui.auth import current_user
-from viralclipper.ui.components import job_title, section_title
+from viralclipper.ui.components import confirm, job_title, section_title
 from viralclipper.ui.frame import frame
-from viralclipper.ui.pages.jobs import confirm
 
 ANALYZERS = {"auto": "Automatic", "llm": "LLM", "offline": "Offline"}
 FORMATS = {"horizontal": "16:9 original", "vertical": "9:16 vertical"}
