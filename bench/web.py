@@ -166,7 +166,7 @@ class PageSocket:
 
 
 async def log_in(base: str, email: str, password: str) -> dict[str, str]:
-    """Log in through the login page like a browser (type, click, wait for the redirect);
+    """Log in through the login page like a browser (type, click, follow the navigation);
     returns the session cookies."""
     import httpx
 
@@ -179,9 +179,10 @@ async def log_in(base: str, email: str, password: str) -> dict[str, str]:
             await socket.send(*listener(elements, "Email", "update:value"), email)
             await socket.send(*listener(elements, "Password", "update:value"), password)
             await socket.send(*listener(elements, "Log in", "click"))
-            await asyncio.wait_for(socket.opened, 30)
+            completion = await asyncio.wait_for(socket.opened, 30)
         finally:
             await socket.close()
+        await http.get(completion, follow_redirects=True)  # the session starts (a new cookie)
         if (await http.get("/login")).status_code != 307:
             raise RuntimeError("the login did not take")
         return dict(http.cookies)

@@ -66,8 +66,10 @@ class Settings(BaseSettings):
     storage_secret: str | None = None  # None: generated once and kept in the data dir
     registration_open: bool = True  # False: only an admin adds users (the first user always may)
     max_upload_mb: int = 4096
-    login_attempts: int = 5  # failed logins per email and client ...
+    login_attempts: int = 5  # failed logins per account ...
+    login_client_attempts: int = 20  # ... and per client address (all accounts together) ...
     login_window_seconds: float = 300.0  # ... within this many seconds before logins are refused
+    secure_cookies: bool = False  # True: the session cookie is only sent over HTTPS
 
     @property
     def database(self) -> str:

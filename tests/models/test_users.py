@@ -41,7 +41,7 @@ def test_first_user_is_admin_and_login_works(database: str):
         ("no-at-sign.example.com", "long enough", "not a valid email"),
         ("two@@example.com", "long enough", "not a valid email"),
         ("a@b", "long enough", "not a valid email"),
-        ("ok@example.com", "short", "at least 8 characters"),
+        ("ok@example.com", "short", "at least 10 characters"),
         ("ok@example.com", "é" * 37, "at most 72 bytes"),  # 37 characters, 74 bytes
     ],
 )
@@ -62,7 +62,7 @@ def test_duplicate_email_is_refused_whatever_its_case(database: str):
 def test_set_password_and_admin(database: str):
     user = create_user("dave@example.com", "old password")
     create_user("erin@example.com", "another one", is_admin=True)
-    with pytest.raises(ValueError, match="at least 8"):
+    with pytest.raises(ValueError, match="at least 10"):
         set_password(user.id, "short")
     set_password(user.id, "new password")
     assert authenticate("dave@example.com", "old password") is None

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from nicegui import app, ui
+from nicegui import app, storage, ui
 from nicegui.element_filter import ElementFilter
 from nicegui.storage import Storage
 from nicegui.testing import User
@@ -39,6 +39,17 @@ async def log_in(user: User, email: str = "ann@example.com", password: str = PAS
     user.find(marker="password").type(password)
     user.find(marker="login-button").click()
     await user.should_see("Dashboard", retries=50)
+    follow_session(user)
+
+
+def follow_session(user: User) -> None:
+    """Let the test's event handlers see the session of the page it is on.
+
+    A browser's events carry the request of their page; the simulation runs handlers in the
+    test's task, with the request of the last page the test opened itself. After a login that
+    page had the browser id from before the login, which the login replaced.
+    """
+    storage.request_contextvar.set(user._client.request)
 
 
 async def logged_in(user: User, email: str = "ann@example.com", **kwargs):

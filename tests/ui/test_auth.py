@@ -72,7 +72,7 @@ async def test_first_user_registers_as_admin_and_sees_the_users_page(user: User)
     ("email", "password", "repeat", "message"),
     [
         ("not-an-email", PASSWORD, PASSWORD, "is not a valid email address"),
-        ("ann@example.com", "short", "short", "at least 8 characters"),
+        ("ann@example.com", "short", "short", "at least 10 characters"),
         ("ann@example.com", PASSWORD, "something else", "The two passwords do not match."),
     ],
 )
@@ -127,7 +127,9 @@ async def test_change_password(user: User) -> None:
 
     user.find("Current password").clear().type(PASSWORD)
     user.find(marker="change-password").click()
-    await user.should_see("Your password was changed.", retries=50)
+    await user.should_see(
+        "Your password was changed; your other sessions were logged out.", retries=50
+    )
     assert users.authenticate(account.email, "a new password") is not None
     assert users.authenticate(account.email, PASSWORD) is None
 
@@ -136,6 +138,6 @@ async def test_log_out_ends_the_session(user: User) -> None:
     await logged_in(user)
     user.find(marker="user-menu").click()
     user.find(marker="logout").click()
-    await user.should_see(marker="login-button")
+    await user.should_see(marker="login-button", retries=50)
     await user.open("/settings")
     await user.should_see(marker="login-button")

@@ -78,6 +78,9 @@ class User(SQLModel, table=True):
     password_hash: str
     is_admin: bool = False
     created_at: datetime = _timestamp(nullable=False)
+    # Bumped when the user logs out or changes the password: sessions that carry an older value
+    # are over, on every browser.
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class UserSettings(SQLModel, table=True):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 
 import bcrypt
 from sqlalchemy import func, update
@@ -12,12 +14,23 @@ from sqlmodel import select
 from viralclipper.models.db import session
 from viralclipper.models.tables import User
 
-MIN_PASSWORD_CHARS = 8
+MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 refuses longer ones instead of truncating
+BCRYPT_ROUNDS = 12  # the cost factor of every hash, the dummy one included
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
-# Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(4))
+
+@cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+@cache
+def dummy_hash() -> bytes:
+    """Checked when the email is unknown: same cost as a real hash, so both answers take as long."""
+    return bcrypt.hashpw(b"not anyone's password", bcrypt.gensalt(BCRYPT_ROUNDS))
 
 
 def normalize_email(email: str) -> str:
@@ -28,13 +41,20 @@ def normalize_email(email: str) -> str:
     return normalized
 
 
-def hash_password(password: str) -> str:
-    """A bcrypt hash; ValueError for a password under 8 characters or over 72 bytes."""
+def check_password(password: str) -> None:
+    """ValueError with a sentence for the user when `password` is too short, too long or common."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise ValueError(f"The password must be at least {MIN_PASSWORD_CHARS} characters long.")
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
         raise ValueError(f"The password must be at most {MAX_PASSWORD_BYTES} bytes long.")
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+    if password.lower() in common_passwords():
+        raise ValueError("That password is one of the most common ones: choose another.")
+
+
+def hash_password(password: str) -> str:
+    """A bcrypt hash of a password that passes `check_password` (else its ValueError)."""
+    check_password(password)
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(BCRYPT_ROUNDS)).decode("ascii")
 
 
 def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
@@ -63,7 +83,7 @@ def authenticate(email: str, password: str) -> User | None:
         user = get_user_by_email(email)
     except ValueError:
         user = None
-    stored = user.password_hash.encode("ascii") if user else _DUMMY_HASH
+    stored = user.password_hash.encode("ascii") if user else dummy_hash()
     try:
         matches = bcrypt.checkpw(password.encode("utf-8"), stored)
     except ValueError:  # a password over 72 bytes can never match
@@ -82,9 +102,24 @@ def get_user_by_email(email: str) -> User | None:
         return db.exec(select(User).where(User.email == email)).first()
 
 
-def set_password(user_id: int, password: str) -> None:
-    """Replace a user's password (validated like at sign-up); LookupError for an unknown user."""
-    _update_user(user_id, password_hash=hash_password(password))
+def set_password(user_id: int, password: str) -> int:
+    """Replace a user's password (validated like at sign-up) and end all the user's sessions;
+    returns the new session epoch. LookupError for an unknown user."""
+    _update_user(
+        user_id, password_hash=hash_password(password), session_epoch=User.session_epoch + 1
+    )
+    return session_epoch(user_id)
+
+
+def end_sessions(user_id: int) -> None:
+    """Every session of the user, on every browser, is over (they carry an older epoch)."""
+    _update_user(user_id, session_epoch=User.session_epoch + 1)
+
+
+def session_epoch(user_id: int) -> int | None:
+    """The user's current session epoch; None when there is no such user."""
+    with session() as db:
+        return db.exec(select(User.session_epoch).where(User.id == user_id)).first()
 
 
 def set_admin(user_id: int, is_admin: bool) -> None:

@@ -13,8 +13,7 @@ import secrets
 from nicegui import app, ui
 
 from viralclipper.config import get_settings
-from viralclipper.ui import media
-from viralclipper.ui.auth import AuthMiddleware, limiter
+from viralclipper.ui import auth, media
 from viralclipper.ui.frame import APP_NAME
 from viralclipper.ui.pages import account, clips, dashboard, job_detail, jobs, login, settings
 
@@ -28,8 +27,9 @@ FAVICON = (
 
 def setup() -> None:
     """Register the login guard, every page and the media routes on NiceGUI's app."""
-    app.add_middleware(AuthMiddleware)
-    limiter.clear()  # a fresh app starts with no lock-outs
+    app.add_middleware(auth.AuthMiddleware)
+    auth.limiter.clear()  # a fresh app starts with no lock-outs
+    auth.register_routes()
     for page in PAGES:
         page.register()
     media.register_routes()
@@ -46,6 +46,11 @@ def storage_secret() -> str:
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def session_cookie() -> dict[str, object]:
+    """The session cookie's flags: Secure with SECURE_COOKIES (HttpOnly is always set)."""
+    return {"https_only": get_settings().secure_cookies, "same_site": "lax"}
 
 
 def use_data_dir_for_sessions() -> None:
@@ -96,6 +101,7 @@ def run(host: str | None = None, port: int | None = None) -> None:
         title=APP_NAME,
         favicon=FAVICON,
         storage_secret=storage_secret(),
+        session_middleware_kwargs=session_cookie(),
         reload=False,
         show=False,
         reconnect_timeout=10.0,

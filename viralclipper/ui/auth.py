@@ -1,16 +1,26 @@
 """Sessions, the login guard and the login rate limit.
 
-A session is `app.storage.user['user_id']` (NiceGUI's signed-cookie user storage). The middleware
-sends every page request without one to /login; file routes and pages also check the user and
-the ownership of what they show themselves (see `current_user`).
+A session is `app.storage.user` holding `user_id` and `epoch` (NiceGUI's server-side user storage,
+keyed by a browser id in the signed session cookie). It is valid while `epoch` equals the user's
+`session_epoch` in the database: logging out and changing the password bump that, which ends the
+user's sessions on every browser. Logging in gives the browser a new id (`/login/complete`), so
+nothing an attacker planted before the login survives it. Nothing is written to the storage for
+anonymous visitors, so they leave no session files behind.
+
+The middleware sends every page request without a session to /login?next=PATH; file routes and
+pages also check the user and the ownership of what they show themselves (see `current_user`).
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -23,9 +33,11 @@ from viralclipper.models import users
 from viralclipper.models.tables import User
 
 PUBLIC_PAGES = {"/login", "/register"}
+COMPLETE_LOGIN = "/login/complete"
 # NiceGUI's own assets, websocket and upload routes, and the file routes (which check the session
 # themselves and answer 404 rather than redirect a <video> request to a login page).
-PUBLIC_PREFIXES = ("/_nicegui", "/media/", "/favicon")
+PUBLIC_PREFIXES = ("/_nicegui", "/media/", "/favicon", COMPLETE_LOGIN)
+TICKET_SECONDS = 60.0
 
 
 class AuthMiddleware(BaseHTTPMiddleware):
@@ -35,87 +47,180 @@ class AuthMiddleware(BaseHTTPMiddleware):
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         path = request.url.path
-        if (
-            not app.storage.user.get("user_id")
-            and path not in PUBLIC_PAGES
-            and not path.startswith(PUBLIC_PREFIXES)
-        ):
-            app.storage.user["referrer_path"] = path
-            return RedirectResponse("/login")
+        if path in PUBLIC_PAGES or path.startswith(PUBLIC_PREFIXES):
+            return await call_next(request)
+        if session_user_id() is None:
+            return RedirectResponse(f"/login?next={quote(path)}")
         return await call_next(request)
 
 
+def safe_next(path: str | None) -> str:
+    """A local page to go to after logging in (never another site, never a login page)."""
+    if not path or not path.startswith("/") or path.startswith(("//", "/\\")):
+        return "/"
+    return "/" if path.split("?")[0] in PUBLIC_PAGES else path
+
+
 def session_user_id() -> int | None:
-    user_id = app.storage.user.get("user_id")
-    return int(user_id) if user_id else None
+    """The logged-in user's id; None without a valid session (a stale one is dropped)."""
+    storage = app.storage.user
+    user_id = storage.get("user_id")
+    if not user_id:
+        return None
+    if users.session_epoch(int(user_id)) != storage.get("epoch"):
+        storage.clear()  # logged out elsewhere, password changed, or the user was deleted
+        return None
+    return int(user_id)
 
 
 def current_user() -> User | None:
-    """The logged-in user, or None (no session, or the user was deleted: the session is dropped)."""
-    user_id = session_user_id()
-    if user_id is None:
+    """The logged-in user, or None (no session, a session that was ended, a deleted user)."""
+    storage = app.storage.user
+    user_id = storage.get("user_id")
+    if not user_id:
         return None
-    user = users.get_user(user_id)
-    if user is None:
-        app.storage.user.clear()
+    user = users.get_user(int(user_id))
+    if user is None or user.session_epoch != storage.get("epoch"):
+        storage.clear()
+        return None
     return user
 
 
-def start_session(user: User) -> str:
-    """Log `user` in; returns the page to go to next."""
-    target = app.storage.user.get("referrer_path") or "/"
-    app.storage.user.clear()
-    app.storage.user.update({"user_id": user.id, "email": user.email})
-    return target if target not in PUBLIC_PAGES else "/"
+@dataclass(frozen=True)
+class _Ticket:
+    user_id: int
+    browser_id: str
+    target: str
+    expires: float
+
+
+class LoginTickets:
+    """One-time tickets that turn a checked login (made over the websocket, which cannot set a
+    cookie) into a session on the next HTTP request from the same browser."""
+
+    def __init__(self) -> None:
+        self._tickets: dict[str, _Ticket] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, user_id: int, browser_id: str, target: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.monotonic()
+        with self._lock:
+            self._tickets = {k: t for k, t in self._tickets.items() if t.expires > now}
+            self._tickets[token] = _Ticket(user_id, browser_id, target, now + TICKET_SECONDS)
+        return token
+
+    def redeem(self, token: str, browser_id: str | None) -> _Ticket | None:
+        with self._lock:
+            ticket = self._tickets.pop(token, None)
+        if ticket is None or ticket.expires < time.monotonic() or ticket.browser_id != browser_id:
+            return None
+        return ticket
+
+
+tickets = LoginTickets()
+
+
+def start_session(user: User, target: str | None) -> str:
+    """Called where the login or registration was checked; returns the URL that completes it."""
+    browser_id = str(app.storage.browser["id"])
+    token = tickets.issue(int(user.id), browser_id, safe_next(target))
+    return f"{COMPLETE_LOGIN}?ticket={token}"
+
+
+async def complete_login(request: Request, ticket: str = "") -> RedirectResponse:
+    """The session starts here, under a new browser id (no session fixation)."""
+    login = tickets.redeem(ticket, request.session.get("id"))
+    if login is None:
+        return RedirectResponse("/login")
+    epoch = await run.io_bound(users.session_epoch, login.user_id)
+    if epoch is None:
+        return RedirectResponse("/login")
+    app.storage.user.clear()  # whatever the old browser id held, its file included
+    new_id = str(uuid.uuid4())
+    request.session["id"] = new_id  # SessionMiddleware sends the new signed cookie
+    # NiceGUI's middleware creates a browser id's storage at the start of a request; this one
+    # got its id mid-request, so create it the same way.
+    await app.storage._create_user_storage(new_id)
+    app.storage.user.update({"user_id": login.user_id, "epoch": epoch})
+    return RedirectResponse(login.target)
 
 
 def end_session() -> None:
+    """Log out: this session and every other session of the user end."""
+    user_id = app.storage.user.get("user_id")
+    if user_id:
+        users.end_sessions(int(user_id))
     app.storage.user.clear()
 
 
+async def change_password(user_id: int, password: str) -> None:
+    """Set a new password (ValueError when it is refused); the user's other sessions end, this
+    one goes on."""
+    epoch = await run.io_bound(users.set_password, user_id, password)
+    if epoch is not None:
+        app.storage.user["epoch"] = epoch
+
+
+def register_routes() -> None:
+    app.get(COMPLETE_LOGIN, include_in_schema=False)(complete_login)
+
+
 class TooManyAttempts(Exception):  # noqa: N818 - reads as what happened
-    """Logins for this email from this client are refused for a while."""
+    """Logins for this account or from this client are refused for a while."""
 
 
 class LoginLimiter:
-    """At most `attempts` failed logins per (email, client address) within `window` seconds."""
+    """Login attempts that did not succeed, per account and per client address, within
+    LOGIN_WINDOW_SECONDS.
+
+    An attempt counts from the moment it is admitted, before its password is checked, so that
+    concurrent guesses cannot all reach bcrypt; a successful one is taken back.
+    """
 
     def __init__(self) -> None:
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._attempts: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
     def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
         window = get_settings().login_window_seconds
-        failures = self._failures[key]
-        while failures and failures[0] <= now - window:
-            failures.popleft()
-        return failures
+        attempts = self._attempts[key]
+        while attempts and attempts[0] <= now - window:
+            attempts.popleft()
+        return attempts
 
-    def check(self, key: tuple[str, str]) -> None:
-        """Raise TooManyAttempts with a sentence for the user when `key` is locked out."""
+    def admit(self, email: str, client: str) -> float:
+        """Count an attempt for `email` from `client` and return its stamp; TooManyAttempts with
+        a sentence for the user when either has no attempts left."""
         settings = get_settings()
+        limits = {
+            ("account", email): settings.login_attempts,
+            ("client", client): settings.login_client_attempts,
+        }
         now = time.monotonic()
         with self._lock:
-            failures = self._recent(key, now)
-            if len(failures) < settings.login_attempts:
-                return
-            wait = failures[0] + settings.login_window_seconds - now
+            recent = {key: self._recent(key, now) for key in limits}
+            full = [attempts for key, attempts in recent.items() if len(attempts) >= limits[key]]
+            if not full:
+                for attempts in recent.values():
+                    attempts.append(now)
+                return now
+            wait = max(attempts[0] for attempts in full) + settings.login_window_seconds - now
         minutes = max(1, round(wait / 60))
         raise TooManyAttempts(
             f"Too many failed logins. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
         )
 
-    def failed(self, key: tuple[str, str]) -> None:
+    def succeeded(self, email: str, client: str, stamp: float) -> None:
         with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+            for key in (("account", email), ("client", client)):
+                attempts = self._attempts.get(key)
+                if attempts and stamp in attempts:
+                    attempts.remove(stamp)
 
     def clear(self) -> None:
         with self._lock:
-            self._failures.clear()
+            self._attempts.clear()
 
 
 limiter = LoginLimiter()
@@ -129,13 +234,11 @@ async def log_in(email: str, password: str, client_address: str) -> User:
     email = email.strip().lower()
     if not email or not password:
         raise ValueError("Enter your email and password.")
-    key = (email, client_address)
-    limiter.check(key)
+    stamp = limiter.admit(email, client_address)
     user = await run.io_bound(users.authenticate, email, password)
     if user is None:
-        limiter.failed(key)
         raise ValueError("Wrong email or password.")
-    limiter.succeeded(key)
+    limiter.succeeded(email, client_address, stamp)
     return user
 
 

@@ -7,7 +7,7 @@ from nicegui import run, ui
 
 from viralclipper.models import users
 from viralclipper.models.tables import User
-from viralclipper.ui.auth import current_user
+from viralclipper.ui.auth import change_password, current_user
 from viralclipper.ui.components import error_label, form_field, format_time, not_found, show_error
 from viralclipper.ui.frame import frame
 from viralclipper.ui.pages.login import MIN_LENGTH_HINT
@@ -46,13 +46,15 @@ def password_form(user: User) -> None:
             show_error(error, "Your current password is wrong.")
             return
         try:
-            await run.io_bound(users.set_password, user.id, new.value or "")
+            await change_password(user.id, new.value or "")
         except ValueError as exc:
             show_error(error, str(exc))
             return
         for field in (current, new, repeat):
             field.value = ""
-        ui.notify("Your password was changed.", type="positive")
+        ui.notify(
+            "Your password was changed; your other sessions were logged out.", type="positive"
+        )
 
     with ui.card().classes("w-full max-w-md p-6 gap-4"):
         current = form_field("Current password", password=True)

@@ -16,7 +16,7 @@ from viralclipper.ui.auth import (
 from viralclipper.ui.components import error_label, form_field, show_error
 from viralclipper.ui.frame import centered_card
 
-MIN_LENGTH_HINT = "hint='At least 8 characters'"
+MIN_LENGTH_HINT = f"hint='At least {users.MIN_PASSWORD_CHARS} characters'"
 
 
 def client_address() -> str:
@@ -26,7 +26,7 @@ def client_address() -> str:
 
 def register() -> None:
     @ui.page("/login")
-    def login_page() -> RedirectResponse | None:
+    def login_page(next: str = "/") -> RedirectResponse | None:
         if session_user_id() is not None:
             return RedirectResponse("/")
         address = client_address()
@@ -39,7 +39,7 @@ def register() -> None:
                 show_error(error, str(exc))
                 password.value = ""
                 return
-            ui.navigate.to(start_session(user))
+            ui.navigate.to(start_session(user, next))
 
         with centered_card("Log in", "Welcome back. Paste a video, get clips."):
             email = form_field("Email", props="autofocus", on_enter=submit, mark="email")
@@ -77,8 +77,7 @@ def register() -> None:
             except ValueError as exc:
                 show_error(error, str(exc))
                 return
-            ui.notify("Welcome! Your account is ready.", type="positive")
-            ui.navigate.to(start_session(user))
+            ui.navigate.to(start_session(user, "/"))
 
         subtitle = (
             "You are the first user: you will be the administrator."
