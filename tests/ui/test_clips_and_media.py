@@ -12,7 +12,7 @@ from viralclipper.models import clips
 
 async def test_the_gallery_shows_my_clips_and_filters_them(user: User) -> None:
     other = make_account("other@example.com")
-    make_completed_job(other.id, "Not mine")
+    theirs = make_completed_job(other.id, "Not mine")
     account = await logged_in(user)
     first = make_completed_job(account.id, "Alpha", scores=(91, 20))
     make_completed_job(account.id, "Beta", scores=(55,))
@@ -30,6 +30,12 @@ async def test_the_gallery_shows_my_clips_and_filters_them(user: User) -> None:
     user.find(marker="job-filter").elements.pop().value = first.id
     await user.should_see("1 clip", retries=20)
     await user.should_not_see("Beta clip 1")
+
+    await user.open(f"/clips?job={first.id}")  # a link from the job page
+    await user.should_see("2 clips")
+    await user.open(f"/clips?job={theirs.id}")  # someone else's job: all of mine instead
+    await user.should_see("3 clips")
+    await user.should_not_see("Not mine clip 1")
 
 
 async def test_media_is_served_with_ranges_and_only_to_the_owner(user: User) -> None:

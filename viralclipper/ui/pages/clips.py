@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 
 from fastapi.responses import RedirectResponse
-from nicegui import events, ui
+from nicegui import events, run, ui
 
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import JobStatus
-from viralclipper.models.tables import User
+from viralclipper.models.tables import Clip, Job, User
 from viralclipper.ui.auth import current_user
 from viralclipper.ui.components import clip_card, empty_state, job_title
 from viralclipper.ui.frame import frame
@@ -20,41 +21,92 @@ PAGE_SIZE = 12
 
 def register() -> None:
     @ui.page("/clips")
-    def clips_page(job: str | None = None) -> RedirectResponse | None:
+    async def clips_page(job: str | None = None) -> RedirectResponse | None:
         user = current_user()
         if user is None:
             return RedirectResponse("/login")
         with frame("Clips", user) as live:
-            Gallery(user, live, int(job) if job and job.isdigit() else None).build()
+            job_options = await run.io_bound(read_job_options, user.id)
+            job_id = int(job) if job and job.isdigit() else None
+            gallery = Gallery(user, live, job_id if job_id in job_options else None)
+            await gallery.reload()
+            gallery.build(job_options)
         return None
+
+
+@dataclass
+class GalleryPage:
+    """What one drawing of the grid shows, read in one go off the event loop."""
+
+    total: int
+    page: int
+    pages: int
+    clips: list[Clip]
+    jobs: dict[int, Job]
+
+
+@dataclass
+class Filters:
+    order: str = "score"
+    job_id: int | None = None
+    min_score: float = 0.0
+    page: int = 1
+
+
+def read_job_options(user_id: int) -> dict[int, str]:
+    """The job filter's choices: all jobs, or one of the user's."""
+    return {
+        0: "All jobs",
+        **{
+            job.id: f"#{job.id} {job_title(job)}"[:70] for job in jobs.list_jobs(user_id, limit=500)
+        },
+    }
+
+
+def read_page(user_id: int, filters: Filters) -> GalleryPage:
+    min_score = filters.min_score or None
+    total = clips.count_clips(job_id=filters.job_id, user_id=user_id, min_score=min_score)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(filters.page, pages)
+    found = clips.list_clips(
+        job_id=filters.job_id,
+        user_id=user_id,
+        min_score=min_score,
+        order=filters.order,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    return GalleryPage(total, page, pages, found, clips.jobs_of(found))
 
 
 class Gallery:
     def __init__(self, user: User, live: LiveJobs, job_id: int | None) -> None:
         self.user = user
-        self.order = "score"
-        self.job_id = job_id
-        self.min_score = 0.0
-        self.page = 1
-        self.refresh_soon = live.debounced(self.grid.refresh)
+        self.filters = Filters(job_id=job_id)
+        self.data: GalleryPage | None = None
+        self.drawings = 0  # counts reloads, so an outdated read is not drawn
+        self.reload_soon = live.debounced(self.reload)
         live.on_update(self.on_update)
 
-    def build(self) -> None:
-        user_jobs = jobs.list_jobs(self.user.id, limit=500)
-        job_options = {
-            0: "All jobs",
-            **{job.id: f"#{job.id} {job_title(job)}"[:70] for job in user_jobs},
-        }
-        if self.job_id not in job_options:
-            self.job_id = None
+    async def reload(self) -> None:
+        """Read the current page off the event loop, then redraw the grid."""
+        self.drawings += 1
+        drawing = self.drawings
+        data = await run.io_bound(read_page, self.user.id, replace(self.filters))
+        if drawing == self.drawings:  # else a later reload (e.g. a new filter) draws instead
+            self.data = data
+            self.filters.page = data.page
+            await self.grid.refresh()
+
+    def build(self, job_options: dict[int, str]) -> None:
         with ui.card().classes("w-full p-4"), ui.row().classes("w-full items-center gap-6"):
             ui.toggle(
                 {"score": "Best first", "date": "Newest first"},
-                value=self.order,
+                value=self.filters.order,
                 on_change=self._ordered,
             ).props("no-caps unelevated toggle-color=primary")
             ui.select(
-                job_options, value=self.job_id or 0, label="Job", on_change=self._job_chosen
+                job_options, value=self.filters.job_id or 0, label="Job", on_change=self._job_chosen
             ).props("outlined dense options-dense").classes("w-72").mark("job-filter")
             with ui.row().classes("items-center gap-3 grow min-w-64"):
                 label = ui.label().classes("text-sm text-grey-7 w-24")
@@ -65,55 +117,44 @@ class Gallery:
 
     @ui.refreshable_method
     def grid(self) -> None:
-        total = clips.count_clips(
-            job_id=self.job_id, user_id=self.user.id, min_score=self.min_score or None
-        )
-        pages = max(1, math.ceil(total / PAGE_SIZE))
-        self.page = min(self.page, pages)
-        found = clips.list_clips(
-            job_id=self.job_id,
-            user_id=self.user.id,
-            min_score=self.min_score or None,
-            order=self.order,
-            limit=PAGE_SIZE,
-            offset=(self.page - 1) * PAGE_SIZE,
-        )
-        if not found:
+        data = self.data
+        assert data is not None, "reload() before drawing"
+        if not data.clips:
             with ui.card().classes("w-full"):
                 empty_state(
                     "video_library",
                     "No clips match."
-                    if total == 0 and (self.job_id or self.min_score)
+                    if data.total == 0 and (self.filters.job_id or self.filters.min_score)
                     else "No clips yet: they appear here when a job completes.",
                 )
             return
-        job_by_id = {job_id: jobs.get_job(job_id) for job_id in {clip.job_id for clip in found}}
+        total = data.total
         ui.label(f"{total} clip{'s' if total != 1 else ''}").classes("text-sm text-grey-7 -mb-3")
         with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
-            for clip in found:
-                clip_card(clip, job=job_by_id[clip.job_id])
-        if pages > 1:
+            for clip in data.clips:
+                clip_card(clip, job=data.jobs.get(clip.job_id))
+        if data.pages > 1:
             with ui.row().classes("w-full justify-center"):
                 ui.pagination(
-                    1, pages, direction_links=True, value=self.page, on_change=self._paged
+                    1, data.pages, direction_links=True, value=data.page, on_change=self._paged
                 ).props("max-pages=7 boundary-numbers")
 
     def on_update(self, update: dict) -> None:
         if update["status_changed"] and update["status"] == JobStatus.COMPLETED:
-            self.refresh_soon()
+            self.reload_soon()
 
-    def _ordered(self, event: events.ValueChangeEventArguments) -> None:
-        self.order, self.page = event.value, 1
-        self.grid.refresh()
+    async def _ordered(self, event: events.ValueChangeEventArguments) -> None:
+        self.filters.order, self.filters.page = event.value, 1
+        await self.reload()
 
-    def _job_chosen(self, event: events.ValueChangeEventArguments) -> None:
-        self.job_id, self.page = (event.value or None), 1
-        self.grid.refresh()
+    async def _job_chosen(self, event: events.ValueChangeEventArguments) -> None:
+        self.filters.job_id, self.filters.page = (event.value or None), 1
+        await self.reload()
 
-    def _scored(self, event: events.ValueChangeEventArguments) -> None:
-        self.min_score, self.page = float(event.value or 0), 1
-        self.grid.refresh()
+    async def _scored(self, event: events.ValueChangeEventArguments) -> None:
+        self.filters.min_score, self.filters.page = float(event.value or 0), 1
+        await self.reload()
 
-    def _paged(self, event: events.ValueChangeEventArguments) -> None:
-        self.page = event.value
-        self.grid.refresh()
+    async def _paged(self, event: events.ValueChangeEventArguments) -> None:
+        self.filters.page = event.value
+        await self.reload()

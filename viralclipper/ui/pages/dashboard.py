@@ -9,7 +9,7 @@ from nicegui import run, ui
 
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import RUNNING_STATES, JobStatus
-from viralclipper.models.tables import Job, User
+from viralclipper.models.tables import Clip, Job, User
 from viralclipper.ui.auth import current_user
 from viralclipper.ui.components import (
     STATUS_LOOK,
@@ -46,7 +46,7 @@ def register() -> None:
         with frame("Dashboard", user) as live:
             dashboard = Dashboard(user, live)
             await dashboard.reload()
-            dashboard.build()
+            dashboard.build(await run.io_bound(read_best_clips, user.id))
         return None
 
 
@@ -57,6 +57,19 @@ class JobsOverview:
     counts: dict[str, int]
     running: list[Job]
     recent: list[Job]
+
+
+@dataclass
+class BestClips:
+    clips: list[Clip]
+    jobs: dict[int, Job]
+
+
+def read_best_clips(user_id: int) -> BestClips:
+    """The best of the user's latest clips, and their jobs."""
+    pool = clips.list_clips(user_id=user_id, order="date", limit=RECENT_CLIP_POOL)
+    best = sorted(pool, key=lambda clip: clip.score, reverse=True)[:BEST_CLIPS]
+    return BestClips(best, clips.jobs_of(best))
 
 
 def read_overview(user_id: int) -> JobsOverview:
@@ -80,9 +93,9 @@ class Dashboard:
         self.overview = await run.io_bound(read_overview, self.user.id)
         await self.jobs_section.refresh()
 
-    def build(self) -> None:
+    def build(self, best: BestClips) -> None:
         self.jobs_section()
-        self.best_clips()
+        self.best_clips(best)
 
     @ui.refreshable_method
     def jobs_section(self) -> None:
@@ -142,22 +155,19 @@ class Dashboard:
                 StatusChip(job.status)
         self.live.seen(job.id, job.status)
 
-    def best_clips(self) -> None:
-        pool = clips.list_clips(user_id=self.user.id, order="date", limit=RECENT_CLIP_POOL)
-        best = sorted(pool, key=lambda clip: clip.score, reverse=True)[:BEST_CLIPS]
+    def best_clips(self, best: BestClips) -> None:
         with ui.column().classes("w-full gap-3"):
             with ui.row().classes("w-full items-center"):
                 section_title("Best recent clips", "star")
                 ui.space()
                 ui.link("All clips", "/clips").classes("text-primary text-sm")
-            if not best:
+            if not best.clips:
                 with ui.card().classes("w-full"):
                     empty_state("video_library", "Clips show up here when a job completes.")
                 return
-            job_by_id = {job_id: jobs.get_job(job_id) for job_id in {c.job_id for c in best}}
             with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
-                for clip in best:
-                    clip_card(clip, job=job_by_id[clip.job_id])
+                for clip in best.clips:
+                    clip_card(clip, job=best.jobs.get(clip.job_id))
 
     def on_update(self, update: dict) -> None:
         widgets = self.progress.get(update["id"])
