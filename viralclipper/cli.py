@@ -288,8 +288,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that write into the data dir: it and everything they create there is private.
+DATA_DIR_COMMANDS = {"process", "serve", "worker", "user", "jobs", "db"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in DATA_DIR_COMMANDS:
+        from viralclipper.config import get_settings
+        from viralclipper.pipeline.files import make_private
+
+        make_private(get_settings().data_dir)
     try:
         return args.func(args)
     except PipelineError as exc:

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     max_video_minutes: float = 180.0
     max_video_height: int = 1080
     ytdlp_cookies_file: Path | None = None
+    # downloads, audio and transcripts that finished jobs still use; least recently used go first
+    cache_max_gb: float = Field(50.0, ge=0)
 
     criteria_dir: Path = CRITERIA_DIR
     analyzer: Literal["auto", "llm", "offline"] = "auto"

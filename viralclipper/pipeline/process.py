@@ -13,6 +13,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 from viralclipper.config import Settings, get_settings
+from viralclipper.pipeline import cache
 from viralclipper.pipeline.analyze import analyze
 from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.download import DownloadResult, download
@@ -116,19 +117,26 @@ class RenderedClip:
 def stage_download(
     source: str, reporter: Reporter, *, allow_local_files: bool = False
 ) -> DownloadResult:
-    return download(source, get_settings().media_dir, reporter, allow_local_files=allow_local_files)
+    result = download(
+        source, get_settings().media_dir, reporter, allow_local_files=allow_local_files
+    )
+    cache.mark_used(result.path)
+    return result
 
 
 def stage_transcribe(
     media: Path, reporter: Reporter, options: ClipOptions
 ) -> tuple[Path, Transcript]:
-    """Extract the audio (kept next to the transcript cache) and transcribe it."""
-    cache = get_settings().cache_dir
-    audio = cache / "audio" / f"{media.parent.name}-{media.stem}.wav"
+    """Extract the audio and transcribe it, both kept in the media's cache entry."""
+    cache.mark_used(media)
+    audio = cache.audio_path(media)
     if not audio.exists():
         extract_audio(media, audio, reporter.scaled(0.0, 0.05, label="extracting audio"))
     transcript = transcribe(
-        audio, cache / "transcripts", reporter.scaled(0.05, 1.0), model=options.whisper_model
+        audio,
+        cache.transcripts_dir(media),
+        reporter.scaled(0.05, 1.0),
+        model=options.whisper_model,
     )
     return audio, transcript
 
@@ -167,6 +175,7 @@ def stage_slice(
     options: ClipOptions,
 ) -> list[RenderedClip]:
     """Render every clip with its thumbnail and subtitles into `out_dir`."""
+    cache.mark_used(media)
     out_dir.mkdir(parents=True, exist_ok=True)
     clips = []
     for i, moment in enumerate(moments, start=1):

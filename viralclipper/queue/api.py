@@ -16,6 +16,7 @@ from viralclipper.pipeline.process import ClipOptions
 from viralclipper.pipeline.progress import PipelineError  # noqa: F401 - what submit_job raises
 from viralclipper.pipeline.transcript import Transcript
 from viralclipper.queue.app import get_queue
+from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.events import publish
 from viralclipper.queue.runner import job_dir
 
@@ -98,7 +99,7 @@ def reanalyze_job(job_id: int, user_id: int | None = None) -> Job:
 
 
 def delete_job(job_id: int, user_id: int | None = None) -> None:
-    """Delete the job, its clips and events, and its files (the shared download cache stays)."""
+    """Delete the job, its clips and events, its files, and the cache entries only it used."""
     job = _owned(job_id, user_id)
     if job.status in RUNNING_STATES:
         jobs.request_cancel(job_id)
@@ -107,6 +108,7 @@ def delete_job(job_id: int, user_id: int | None = None) -> None:
     upload = Path(job.source_url)
     if (job.options or {}).get("upload") and upload.is_file():
         upload.unlink(missing_ok=True)
+    clean_cache_safely()
 
 
 def default_criteria() -> list[dict]:

@@ -10,6 +10,7 @@ from viralclipper.config import get_settings
 from viralclipper.models import upgrade_database
 from viralclipper.models.db import dispose_engines
 from viralclipper.queue.app import get_queue
+from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.recovery import RecoveryLoop, recover_stale_jobs
 
 
@@ -20,6 +21,7 @@ def run_worker(workers: int | None = None, worker_type: str | None = None) -> No
     upgrade_database()
     queue = get_queue()
     recover_stale_jobs()
+    clean_cache_safely()
     loop = RecoveryLoop().start()
     dispose_engines()  # process workers fork: never share pooled connections across a fork
     consumer = queue.huey.create_consumer(

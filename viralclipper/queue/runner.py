@@ -19,6 +19,7 @@ from viralclipper.models import clips as clip_store
 from viralclipper.models import jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Job
+from viralclipper.pipeline.cache import mark_used
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.process import (
@@ -33,6 +34,7 @@ from viralclipper.pipeline.process import (
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
 from viralclipper.pipeline.render import make_thumbnail, render_clip, write_srt
 from viralclipper.pipeline.transcript import Transcript
+from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.events import publish
 
 log = logging.getLogger(__name__)
@@ -192,6 +194,7 @@ def run_job(job_id: int) -> None:
     except Exception as exc:  # the job must end readable even on a bug
         log.exception("job %s crashed", job_id)
         _fail(job_id, worker, f"unexpected error: {exc}", detail=traceback.format_exc(limit=5))
+    clean_cache_safely()  # what this job no longer holds may now go
 
 
 def _finish(
@@ -319,6 +322,7 @@ def rerender_clip(clip_id: int) -> None:
     if clip is None or job is None or not job.media_path:
         return
     options = _options(job)
+    mark_used(Path(job.media_path))
     video = Path(clip.video_path)
     render_clip(Path(job.media_path), clip.start, clip.end, video, fmt=options.output_format)
     make_thumbnail(

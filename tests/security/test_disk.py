@@ -1,0 +1,247 @@
+"""Disk: the cache holds only what jobs use (and at most CACHE_MAX_GB of what finished jobs use),
+and the data dir is private to the service user. Real jobs through real worker processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import reset_process_state
+from tests.http_server import VideoServer, serve_directory
+from tests.queue.conftest import FAST_RECOVERY, Backend, wait_for, wait_for_status
+from viralclipper.config import get_settings
+from viralclipper.models import jobs
+from viralclipper.models.tables import Job, User
+from viralclipper.pipeline.sample import SampleTalk
+from viralclipper.queue import api, cleanup
+from viralclipper.queue.runner import job_dir
+
+EMBEDDED = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+PASSWORD = "correct horse battery"
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@pytest.fixture(scope="module")
+def videos(
+    short_talk: SampleTalk, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[VideoServer]:
+    """Two different videos (a.mp4, b.mp4) on a site on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("disk-site")
+    shutil.copy(short_talk.path, root / "a.mp4")
+    shutil.copy(short_talk.path, root / "b.mp4")
+    with serve_directory(root) as server:
+        yield server
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where a job's cache entry lies on disk."""
+
+    download: Path
+    audio: Path
+    transcripts: Path
+
+    @classmethod
+    def of(cls, job: Job) -> Entry:
+        media = Path(job.media_path)
+        cache_dir = get_settings().cache_dir
+        return cls(
+            media.parent,
+            Path(job.audio_path),
+            cache_dir / "transcripts" / f"{media.parent.name}-{media.stem}",
+        )
+
+    def complete(self) -> bool:
+        return (
+            (self.download / "video.mp4").is_file()
+            and self.audio.is_file()
+            and any(self.transcripts.glob("*.json"))
+        )
+
+    def gone(self) -> bool:
+        return not (self.download.exists() or self.audio.exists() or self.transcripts.exists())
+
+    def size(self) -> int:
+        files = [*self.download.rglob("*"), self.audio, *self.transcripts.rglob("*")]
+        return sum(f.stat().st_size for f in files if f.is_file())
+
+    def sources(self) -> list[Path]:
+        """The URL index files that lead to this download."""
+        index = get_settings().media_dir / "sources"
+        return [p for p in index.glob("*.txt") if p.read_text().strip() == self.download.name]
+
+
+def run_job(user: User, url: str, backend: Backend) -> Job:
+    job = api.submit_job(user.id, url)
+    done = wait_for_status(job.id, {"completed", "failed"}, backend)
+    assert done.status == "completed", done.error_message
+    return done
+
+
+def set_cache_cap(monkeypatch: pytest.MonkeyPatch, backend: Backend, gigabytes: float) -> None:
+    """CACHE_MAX_GB for this process and the workers started from now on."""
+    backend.env["CACHE_MAX_GB"] = repr(gigabytes)
+    monkeypatch.setenv("CACHE_MAX_GB", repr(gigabytes))
+    get_settings.cache_clear()
+
+
+@EMBEDDED
+def test_deleting_a_job_removes_the_cache_only_it_used(
+    backend: Backend, user: User, videos: VideoServer
+):
+    backend.start_worker()
+    first = run_job(user, videos.url("a.mp4"), backend)
+    second = run_job(user, videos.url("a.mp4"), backend)  # the same video: the same entry
+    other = run_job(user, videos.url("b.mp4"), backend)
+    shared, kept = Entry.of(first), Entry.of(other)
+    assert Entry.of(second) == shared != kept
+    assert shared.complete() and kept.complete() and shared.sources()
+    # two jobs on a.mp4, one on b.mp4, the same requests: the second job used the cache
+    assert videos.paths().count("/a.mp4") == videos.paths().count("/b.mp4")
+
+    api.delete_job(first.id, user.id)
+    assert not job_dir(first.id).exists()
+    assert shared.complete(), "the other job on this video still uses its cache entry"
+
+    api.delete_job(second.id, user.id)
+    assert shared.gone() and shared.sources() == []
+    assert kept.complete() and kept.sources()
+
+
+@EMBEDDED
+def test_cache_cap_evicts_the_least_recently_used_never_one_in_use(
+    backend: Backend, user: User, videos: VideoServer, monkeypatch: pytest.MonkeyPatch
+):
+    worker = backend.start_worker()
+    older = run_job(user, videos.url("a.mp4"), backend)
+    newer = run_job(user, videos.url("b.mp4"), backend)
+    api.reanalyze_job(older.id, user.id)  # uses the older entry again: now the most recent
+    assert wait_for_status(older.id, {"completed", "failed"}, backend).status == "completed"
+    reused, idle = Entry.of(older), Entry.of(newer)
+    assert reused.complete() and idle.complete()
+    worker.send_signal(signal.SIGINT)
+    worker.wait(timeout=20)
+
+    size = reused.size() + idle.size()
+    set_cache_cap(monkeypatch, backend, (size - 1) / 1024**3)  # one entry too many
+    assert cleanup.clean_cache() == [f"{idle.download.name}-video"]
+    assert idle.gone() and idle.sources() == []
+    assert reused.complete()
+
+    api.reanalyze_job(older.id, user.id)  # pending, no worker: an unfinished job uses it
+    set_cache_cap(monkeypatch, backend, 0)
+    assert cleanup.clean_cache() == []
+    assert reused.complete()
+
+    backend.start_worker()  # its start-up sweep and the one after the job, with a cap of 0
+    assert wait_for_status(older.id, {"completed", "failed"}, backend).status == "completed"
+    wait_for(reused.gone, 30, "the finished job's entry to be evicted", backend)
+    assert jobs.get_job(older.id).status == "completed"
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+
+def cli(*args: str, env: dict[str, str], stdin: str = "") -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "viralclipper", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_data_dir_and_everything_in_it_is_private(videos: VideoServer, tmp_path: Path):
+    data = get_settings().data_dir
+    data.mkdir(mode=0o755)  # as an older version left it
+    data.chmod(0o755)
+    # as outside pytest: NiceGUI takes PYTEST_CURRENT_TEST for its own test harness
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.update(FAST_RECOVERY, ALLOW_PRIVATE_URLS="true")
+    with serving(env, tmp_path / "serve.log"):  # the web app and its embedded worker
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        cli("user", "create", "ann@example.com", "--admin", env=env, stdin=PASSWORD + "\n")
+        job_id = int(cli("jobs", "add", videos.url("a.mp4"), "--user", "ann@example.com", env=env))
+        reset_process_state()
+        done = wait_for(
+            lambda: (j := jobs.get_job(job_id)) and j.status in {"completed", "failed"} and j,
+            180,
+            f"job {job_id} to finish",
+        )
+        assert done.status == "completed", done.error_message
+
+    expected = [
+        "viralclipper.db",
+        "queue.db",
+        "storage_secret",
+        f"media/{Path(done.media_path).parent.name}/video.mp4",
+        f"cache/audio/{Path(done.audio_path).name}",
+        f"jobs/{job_id}/clips/clip-01.mp4",
+        f"jobs/{job_id}/transcript.json",
+    ]
+    assert [name for name in expected if not (data / name).exists()] == []
+    wrong = {
+        str(path.relative_to(data)): oct(stat.S_IMODE(path.stat().st_mode))
+        for path in [data, *data.rglob("*")]
+        if stat.S_IMODE(path.stat().st_mode) != (0o700 if path.is_dir() else 0o600)
+    }
+    assert wrong == {}
+
+
+@contextmanager
+def serving(env: dict[str, str], log: Path) -> Iterator[None]:
+    """`viralclipper serve` on a free loopback port, until its login page answers; then stopped."""
+    port = free_port()
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "viralclipper",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def login_page() -> bool:
+            try:
+                with NO_PROXY.open(f"http://127.0.0.1:{port}/login", timeout=5) as page:
+                    return page.status == 200
+            except OSError:
+                return False
+
+        if not wait_for(login_page, 60, "the web app to answer", interval=0.3):
+            raise AssertionError(log.read_text())
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
