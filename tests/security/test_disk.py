@@ -20,7 +20,8 @@ import pytest
 
 from tests.conftest import reset_process_state
 from tests.http_server import VideoServer, serve_directory
-from tests.queue.conftest import FAST_RECOVERY, Backend, wait_for, wait_for_status
+from tests.queue.conftest import FAST_RECOVERY, Backend, wait_for_status
+from tests.waiting import wait_for
 from viralclipper.config import get_settings
 from viralclipper.models import jobs
 from viralclipper.models.tables import Job, User
@@ -147,7 +148,7 @@ def test_cache_cap_evicts_the_least_recently_used_never_one_in_use(
 
     backend.start_worker()  # its start-up sweep and the one after the job, with a cap of 0
     assert wait_for_status(older.id, {"completed", "failed"}, backend).status == "completed"
-    wait_for(reused.gone, 30, "the finished job's entry to be evicted", backend)
+    wait_for(reused.gone, 30, "the finished job's entry to go", details=backend.logs_tail)
     assert jobs.get_job(older.id).status == "completed"
 
 
@@ -239,8 +240,7 @@ def serving(env: dict[str, str], log: Path) -> Iterator[None]:
             except OSError:
                 return False
 
-        if not wait_for(login_page, 60, "the web app to answer", interval=0.3):
-            raise AssertionError(log.read_text())
+        wait_for(login_page, 60, "the web app to answer", interval=0.3, details=log.read_text)
         yield
     finally:
         server.terminate()
