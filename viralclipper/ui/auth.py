@@ -13,6 +13,7 @@ pages also check the user and the ownership of what they show themselves (see `c
 
 from __future__ import annotations
 
+import inspect
 import secrets
 import threading
 import time
@@ -20,11 +21,12 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import app, run
+from nicegui import app, run, ui
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
 
@@ -73,13 +75,14 @@ def session_user_id() -> int | None:
     return int(user_id)
 
 
-def current_user() -> User | None:
-    """The logged-in user, or None (no session, a session that was ended, a deleted user)."""
+async def current_user() -> User | None:
+    """The logged-in user, or None (no session, a session that was ended, a deleted user). The
+    database read runs off the event loop."""
     storage = app.storage.user
     user_id = storage.get("user_id")
     if not user_id:
         return None
-    user = users.get_user(int(user_id))
+    user = await run.io_bound(users.get_user, int(user_id))
     if user is None or user.session_epoch != storage.get("epoch"):
         storage.clear()
         return None
@@ -240,6 +243,34 @@ async def log_in(email: str, password: str, client_address: str) -> User:
         raise ValueError("Wrong email or password.")
     limiter.succeeded(email, client_address, stamp)
     return user
+
+
+PageHandler = Callable[..., Awaitable[None] | None]
+
+
+def protected_page(path: str) -> Callable[[PageHandler], PageHandler]:
+    """`@ui.page(path)` for logged-in users only. The handler receives the user first, then the
+    page's own path and query parameters; without a valid session the browser goes to /login."""
+
+    def decorate(handler: PageHandler) -> PageHandler:
+        async def page(**params: Any) -> RedirectResponse | None:
+            user = await current_user()
+            if user is None:
+                return RedirectResponse("/login")
+            result = handler(user, **params)
+            if inspect.isawaitable(result):
+                await result
+            return None
+
+        # NiceGUI and FastAPI read the page's parameters from its signature: the handler's, less
+        # the user
+        own_parameters = list(inspect.signature(handler).parameters.values())[1:]
+        page.__signature__ = inspect.Signature(own_parameters)  # type: ignore[attr-defined]
+        page.__name__ = page.__qualname__ = handler.__name__
+        ui.page(path)(page)
+        return handler
+
+    return decorate
 
 
 def registration_allowed() -> bool:

@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from viralclipper.models import users
 from viralclipper.models.tables import User
-from viralclipper.ui.auth import change_password, current_user
+from viralclipper.ui.auth import change_password, protected_page
 from viralclipper.ui.components import error_label, form_field, format_time, not_found, show_error
 from viralclipper.ui.frame import frame
 from viralclipper.ui.pages.login import MIN_LENGTH_HINT
 
 
 def register() -> None:
-    @ui.page("/account")
-    def account_page() -> RedirectResponse | None:
-        user = current_user()
-        if user is None:
-            return RedirectResponse("/login")
+    @protected_page("/account")
+    def account_page(user: User) -> None:
         with frame("Change password", user):
             password_form(user)
-        return None
 
-    @ui.page("/users")
-    def users_page() -> RedirectResponse | None:
-        user = current_user()
-        if user is None:
-            return RedirectResponse("/login")
+    @protected_page("/users")
+    def users_page(user: User) -> None:
         with frame("Users", user):
             if not user.is_admin:
                 not_found()
-                return None
+                return
             users_admin(user)
-        return None
 
 
 def password_form(user: User) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from fastapi.responses import RedirectResponse
 from nicegui import events, run, ui
 
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Clip, Job, User
-from viralclipper.ui.auth import current_user
+from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import clip_card, empty_state, job_title
 from viralclipper.ui.frame import frame
 from viralclipper.ui.live import LiveJobs
@@ -20,18 +19,14 @@ PAGE_SIZE = 12
 
 
 def register() -> None:
-    @ui.page("/clips")
-    async def clips_page(job: str | None = None) -> RedirectResponse | None:
-        user = current_user()
-        if user is None:
-            return RedirectResponse("/login")
+    @protected_page("/clips")
+    async def clips_page(user: User, job: str | None = None) -> None:
         with frame("Clips", user) as live:
             job_options = await run.io_bound(read_job_options, user.id)
             job_id = int(job) if job and job.isdigit() else None
             gallery = Gallery(user, live, job_id if job_id in job_options else None)
             await gallery.reload()
             gallery.build(job_options)
-        return None
 
 
 @dataclass

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import RUNNING_STATES, JobStatus
 from viralclipper.models.tables import Clip, Job, User
-from viralclipper.ui.auth import current_user
+from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import (
     STATUS_LOOK,
     JobProgress,
@@ -38,16 +37,12 @@ RECENT_CLIP_POOL = 60  # "best recent": the best of the latest this many clips
 
 
 def register() -> None:
-    @ui.page("/")
-    async def dashboard_page() -> RedirectResponse | None:
-        user = current_user()
-        if user is None:
-            return RedirectResponse("/login")
+    @protected_page("/")
+    async def dashboard_page(user: User) -> None:
         with frame("Dashboard", user) as live:
             dashboard = Dashboard(user, live)
             await dashboard.reload()
             dashboard.build(await run.io_bound(read_best_clips, user.id))
-        return None
 
 
 @dataclass

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import FINISHED_STATES, STAGE_STATUS, STAGES, JobStatus
 from viralclipper.models.tables import Job, User
 from viralclipper.queue import api
-from viralclipper.ui.auth import current_user
+from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
@@ -53,18 +52,14 @@ EVENT_ICONS = {
 
 
 def register() -> None:
-    @ui.page("/jobs/{job_id}")
-    def job_page(job_id: str) -> RedirectResponse | None:
-        user = current_user()
-        if user is None:
-            return RedirectResponse("/login")
-        job = jobs.get_job(int(job_id), user_id=user.id) if job_id.isdigit() else None
+    @protected_page("/jobs/{job_id}")
+    async def job_page(user: User, job_id: str) -> None:
+        job = await run.io_bound(jobs.get_job, int(job_id), user.id) if job_id.isdigit() else None
         with frame(job_title(job) if job else "Job not found", user) as live:
             if job is None:
                 not_found("job")
-                return None
+                return
             JobView(job, user, live).build()
-        return None
 
 
 class JobView:

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi.responses import RedirectResponse
 from nicegui import events, run, ui
 
 from viralclipper.config import get_settings
@@ -18,7 +17,7 @@ from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue import api
 from viralclipper.queue.api import PipelineError
-from viralclipper.ui.auth import current_user
+from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
@@ -45,17 +44,13 @@ URL_HINT = "A YouTube link, or a link to any video page or file"
 
 
 def register() -> None:
-    @ui.page("/jobs")
-    async def jobs_page() -> RedirectResponse | None:
-        user = current_user()
-        if user is None:
-            return RedirectResponse("/login")
+    @protected_page("/jobs")
+    async def jobs_page(user: User) -> None:
         with frame("Jobs", user) as live:
             table = JobTable(user, live)
             new_job_card(user, on_added=table.reload)
             await table.reload()
             table.build()
-        return None
 
 
 def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:

@@ -7,7 +7,6 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from viralclipper.config import get_settings
@@ -16,7 +15,7 @@ from viralclipper.models.jobs import FINISHED_STATES
 from viralclipper.models.settings import get_user_settings, save_user_settings
 from viralclipper.models.tables import User
 from viralclipper.queue import api
-from viralclipper.ui.auth import current_user
+from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import confirm, job_title, section_title
 from viralclipper.ui.frame import frame
 
@@ -25,14 +24,10 @@ FORMATS = {"horizontal": "16:9 original", "vertical": "9:16 vertical"}
 
 
 def register() -> None:
-    @ui.page("/settings")
-    def settings_page() -> RedirectResponse | None:
-        user = current_user()
-        if user is None:
-            return RedirectResponse("/login")
+    @protected_page("/settings")
+    def settings_page(user: User) -> None:
         with frame("Settings", user):
             SettingsForm(user).build()
-        return None
 
 
 def criterion_key(title: str, taken: set[str]) -> str:
