@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from nicegui import ui
 from nicegui.testing import User
@@ -81,3 +83,16 @@ async def test_progress_moves_live_on_the_job_page(user: User) -> None:
     await wait_for_async(
         lambda: user.find(marker="stage-download").elements.pop().props["subtitle"] == "2.0 s"
     )
+
+
+async def test_the_transcript_is_read_once_per_transcript_file(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Read once")
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("Nobody tells you this secret.")
+    transcript = Path(job.transcript_path)
+    transcript.write_text(transcript.read_text().replace("this secret", "another thing"))
+    user.find("Re-analyze").click()  # the page redraws with the job's new state
+    await user.should_see("Re-analyzing with your current settings.", retries=30)
+    await user.should_see("pending")
+    await user.should_see("Nobody tells you this secret.")  # the same file: not parsed again

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from nicegui import run, ui
 
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import FINISHED_STATES, STAGE_STATUS, STAGES, JobStatus
-from viralclipper.models.tables import Job, User
+from viralclipper.models.tables import Clip, Job, JobEvent, User
 from viralclipper.queue import api
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import (
@@ -54,21 +55,48 @@ EVENT_ICONS = {
 def register() -> None:
     @protected_page("/jobs/{job_id}")
     async def job_page(user: User, job_id: str) -> None:
-        job = await run.io_bound(jobs.get_job, int(job_id), user.id) if job_id.isdigit() else None
-        with frame(job_title(job) if job else "Job not found", user) as live:
-            if job is None:
+        data = await run.io_bound(read_page, int(job_id), user.id) if job_id.isdigit() else None
+        with frame(job_title(data.job) if data else "Job not found", user) as live:
+            if data is None:
                 not_found("job")
                 return
-            JobView(job, user, live).build()
+            view = JobView(data, user, live)
+            await view.read_transcript()
+            view.build()
+
+
+@dataclass
+class JobPage:
+    """What the page shows of a job, read in one go off the event loop (the transcript apart)."""
+
+    job: Job
+    has_media: bool
+    clips: list[Clip]
+    events: list[JobEvent]
+
+
+def read_page(job_id: int, user_id: int) -> JobPage | None:
+    job = jobs.get_job(job_id, user_id=user_id)
+    if job is None:
+        return None
+    return JobPage(
+        job,
+        bool(job.media_path and Path(job.media_path).is_file()),
+        clips.list_clips(job_id=job.id, order="score", limit=100),
+        jobs.list_events(job.id, limit=200),
+    )
 
 
 class JobView:
-    def __init__(self, job: Job, user: User, live: LiveJobs) -> None:
-        self.job, self.user = job, user
+    def __init__(self, data: JobPage, user: User, live: LiveJobs) -> None:
+        self.data, self.job, self.user = data, data.job, user
+        # the transcript is read again only when the job points to another one
+        self.transcript_lines: list[dict] = []
+        self.transcript_path: str | None = None
         self.chip: StatusChip | None = None
         self.progress: JobProgress | None = None
         self.player: ui.video | None = None
-        live.seen(job.id, job.status)
+        live.seen(self.job.id, self.job.status)
         self.reload_soon = live.debounced(self.reload)
         live.on_update(self.on_update)
 
@@ -80,7 +108,7 @@ class JobView:
         job = self.job
         with ui.row().classes("w-full gap-6 items-stretch no-wrap max-lg:flex-wrap"):
             with ui.card().tight().classes("grow basis-0 min-w-80 overflow-hidden bg-black"):
-                if job.media_path and Path(job.media_path).is_file():
+                if self.data.has_media:
                     self.player = (
                         ui.video(f"/media/jobs/{job.id}/source", autoplay=False)
                         .classes("w-full")
@@ -94,7 +122,7 @@ class JobView:
             with ui.card().classes("w-full lg:w-[26rem] p-5 gap-3"):
                 self.summary(job)
         with ui.column().classes("w-full gap-3"):
-            job_clips = clips.list_clips(job_id=job.id, order="score", limit=100)
+            job_clips = self.data.clips
             section_title(f"Clips ({len(job_clips)})", "video_library")
             if job_clips:
                 with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
@@ -118,7 +146,7 @@ class JobView:
                     self.timeline(job)
                 with ui.card().classes("w-full p-5 gap-2"):
                     section_title("Event log", "receipt_long")
-                    self.event_log(job)
+                    self.event_log(self.data.events)
 
     def summary(self, job: Job) -> None:
         with ui.row().classes("items-center gap-2"):
@@ -197,8 +225,7 @@ class JobView:
                     title=STAGE_NAMES[stage], subtitle=note, icon=icon, color=color
                 ).mark(f"stage-{stage}")
 
-    def event_log(self, job: Job) -> None:
-        events = jobs.list_events(job.id, limit=200)
+    def event_log(self, events: list[JobEvent]) -> None:
         if not events:
             ui.label("Nothing logged yet.").classes("text-sm text-grey-6")
             return
@@ -211,8 +238,14 @@ class JobView:
                         ui.label(event.message).classes("text-sm text-grey-9 break-words")
                         ui.label(format_time(event.created_at)).classes("text-xs text-grey-6")
 
+    async def read_transcript(self) -> None:
+        """Parse the transcript off the event loop, once per transcript file."""
+        if self.job.transcript_path != self.transcript_path:
+            self.transcript_lines = await run.io_bound(api.transcript_sentences, self.job)
+            self.transcript_path = self.job.transcript_path
+
     def transcript(self) -> None:
-        lines = api.transcript_sentences(self.job)
+        lines = self.transcript_lines
         if not lines:
             ui.label("The transcript appears here once the video is transcribed.").classes(
                 "text-sm text-grey-6"
@@ -258,9 +291,10 @@ class JobView:
             ui.navigate.to("/jobs")
 
     async def reload(self) -> None:
-        job = await run.io_bound(jobs.get_job, self.job.id, self.user.id)
-        if job is not None:
-            self.job = job
+        data = await run.io_bound(read_page, self.job.id, self.user.id)
+        if data is not None:
+            self.data, self.job = data, data.job
+            await self.read_transcript()
             await self.body.refresh()
 
     def on_update(self, update: dict) -> None:
