@@ -46,10 +46,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Each test gets its own data dir and no LLM, database or Redis unless it sets them."""
+    """Each test gets its own data dir and no LLM, database or Redis unless it sets them.
+
+    Test servers listen on 127.0.0.1, which users' URLs may not reach: tests allow private URLs
+    (workers they start inherit it), and tests/security sets ALLOW_PRIVATE_URLS=false."""
     for key in ENV_KEYS:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("VIRALCLIPPER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ALLOW_PRIVATE_URLS", "true")
     reset_process_state()
     yield get_settings()
     reset_process_state()

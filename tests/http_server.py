@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,14 +32,22 @@ class _QuietServer(http.server.ThreadingHTTPServer):
         """yt-dlp hangs up after reading the start of a file it only inspects: not an error."""
 
 
+Route = Callable[[http.server.BaseHTTPRequestHandler], None]
+
+
 @contextmanager
-def serve_directory(root: Path) -> Iterator[VideoServer]:
+def serve_directory(root: Path, routes: dict[str, Route] | None = None) -> Iterator[VideoServer]:
+    """Serve the files under `root`; a path in `routes` is answered by its function instead."""
     server_box: list[VideoServer] = []
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def do_GET(self) -> None:
             server_box[0].requests.append((self.path, self.headers.get("Cookie")))
-            super().do_GET()
+            route = (routes or {}).get(self.path.split("?")[0])
+            if route is not None:
+                route(self)
+            else:
+                super().do_GET()
 
         def log_message(self, *args: object) -> None:
             pass

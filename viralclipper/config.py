@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     ffmpeg_binary: str | None = None
     max_video_minutes: float = 180.0
     max_video_height: int = 1080
+    max_download_mb: int = Field(4096, gt=0)  # a download that grows past this is stopped
+    allow_private_urls: bool = False  # True: users' URLs may reach loopback/private addresses
     ytdlp_cookies_file: Path | None = None
     # downloads, audio and transcripts that finished jobs still use; least recently used go first
     cache_max_gb: float = Field(50.0, ge=0)

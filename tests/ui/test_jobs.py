@@ -12,6 +12,7 @@ from tests.waiting import wait_for_async
 from viralclipper.config import get_settings
 from viralclipper.models import jobs
 from viralclipper.models.jobs import JobStatus
+from viralclipper.pipeline.sample import SampleTalk
 
 
 async def test_an_empty_url_is_refused_before_anything_is_queued(user: User) -> None:
@@ -46,17 +47,18 @@ async def test_a_valid_url_is_queued_and_shown_as_pending(user: User) -> None:
     await user.should_see("1 job")
 
 
-async def test_an_uploaded_video_is_saved_and_queued(user: User) -> None:
+async def test_an_uploaded_video_is_saved_and_queued(user: User, sample_talk: SampleTalk) -> None:
     account = await logged_in(user)
     await user.open("/jobs")
     uploader = user.find(marker="uploader").elements.pop()
+    video = sample_talk.path.read_bytes()
     with user:
-        await uploader.handle_uploads([SmallFileUpload("My Talk.mp4", "video/mp4", b"x" * 64)])
+        await uploader.handle_uploads([SmallFileUpload("My Talk.mp4", "video/mp4", video)])
     await user.should_see("queued job 1", retries=20)
     [job] = jobs.list_jobs(account.id)
     assert job.options["upload"] is True and job.title == "My Talk"
     saved = get_settings().data_dir / "uploads"
-    assert [p.read_bytes() for p in saved.iterdir()] == [b"x" * 64]
+    assert [p.read_bytes() for p in saved.iterdir()] == [video]
     assert job.source_url == str(next(saved.iterdir()))
 
 

@@ -9,6 +9,7 @@ makes no network request at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -29,7 +30,8 @@ from yt_dlp.utils import YoutubeDLError
 
 from viralclipper.config import get_settings
 from viralclipper.pipeline.files import write_text_atomic
-from viralclipper.pipeline.media import ffmpeg_binary, probe
+from viralclipper.pipeline.media import FORMAT_WHITELIST, check_media_file, ffmpeg_binary, probe
+from viralclipper.pipeline.netguard import AddressNotAllowed, GuardedUrllibRH, NetGuard
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
 
 log = logging.getLogger(__name__)
@@ -64,16 +66,21 @@ def download(
     reporter: Reporter | None = None,
     *,
     allow_local_files: bool = False,
+    guard: NetGuard | None = None,
 ) -> DownloadResult:
     """Fetch `source` (a URL, or a local file when `allow_local_files`) into `media_dir`.
 
-    Raises DownloadError with a user-facing sentence, or Cancelled when the reporter says so.
+    With a `guard`, every connection (redirects and fragments included) must go to an address
+    it allows. Raises DownloadError with a user-facing sentence, or Cancelled when the reporter
+    says so.
     """
     reporter = reporter or Reporter()
     source = source.strip()
     if allow_local_files and (local := _local_file(source)):
         return _local_result(local, source, reporter)
     url = _web_url(source, allow_local_files)
+    if guard is not None:
+        _check_address(url, guard)
     media_dir.mkdir(parents=True, exist_ok=True)
     cached = _cached_by_url(url, media_dir)
     if cached:
@@ -84,17 +91,28 @@ def download(
     workdir = media_dir / f"{PARTIAL_PREFIX}{uuid.uuid4().hex}"
     workdir.mkdir()
     try:
-        return _fetch(url, source, media_dir, workdir, reporter)
+        return _fetch(url, source, media_dir, workdir, reporter, guard)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _fetch(
-    url: str, source: str, media_dir: Path, workdir: Path, reporter: Reporter
+    url: str,
+    source: str,
+    media_dir: Path,
+    workdir: Path,
+    reporter: Reporter,
+    guard: NetGuard | None,
 ) -> DownloadResult:
-    with _ytdlp_errors(url), yt_dlp.YoutubeDL(_ytdlp_options(workdir)) as ydl:
+    blocked: list[str] = []  # hosts the guard refused, a skipped fragment's included
+    with (
+        _ytdlp_errors(url, guarded=guard is not None, blocked=blocked),
+        _youtube_dl(_ytdlp_options(workdir), guard, blocked) as ydl,
+    ):
         info = ydl.extract_info(url, download=False)
         _check_downloadable(info)
+        if guard is not None:
+            _check_protocols(info)
         key = _cache_key(info)
         cached = _load_entry(media_dir / key)  # the same video reached through another URL
         if cached is None:
@@ -104,6 +122,7 @@ def _fetch(
             )
             ydl.add_postprocessor_hook(lambda _status: reporter(TRANSFER_END, "finishing the file"))
             ydl.process_ie_result(info, download=True)
+        _refuse_blocked(blocked)
     if cached is None:
         cached = _commit(workdir, media_dir / key, _metadata(info, workdir / VIDEO_FILE, url))
     _remember_source(url, key, media_dir)
@@ -173,7 +192,7 @@ def _local_file(source: str) -> Path | None:
 def _local_result(path: Path, source: str, reporter: Reporter) -> DownloadResult:
     reporter(0.0, "reading the local file")
     try:
-        info = probe(path)
+        info = check_media_file(path)
     except PipelineError as exc:
         raise DownloadError(str(exc)) from exc
     _check_length(info.duration)
@@ -205,6 +224,63 @@ def _check_downloadable(info: dict[str, Any]) -> None:
         raise DownloadError("This live stream or premiere has not started yet.")
     if info.get("duration"):
         _check_length(float(info["duration"]))
+    formats = info.get("requested_formats") or [info]
+    sizes = [f.get("filesize") or f.get("filesize_approx") or 0 for f in formats]
+    _check_size(sum(sizes))
+
+
+def _check_size(size: float, *, downloading: bool = False) -> None:
+    """DownloadError once `size` bytes are past `MAX_DOWNLOAD_MB`."""
+    limit = get_settings().max_download_mb
+    if size <= limit * 1024 * 1024:
+        return
+    if downloading:
+        raise DownloadError(
+            f"The download grew past the limit of {limit} MB (MAX_DOWNLOAD_MB), so it was "
+            "stopped and the partial file removed."
+        )
+    raise DownloadError(
+        f"This video is larger than the download limit of {limit} MB (MAX_DOWNLOAD_MB)."
+    )
+
+
+# What yt-dlp fetches itself, through the guarded handler: plain HTTP(S), HLS and DASH.
+_CHECKED_PROTOCOLS = {
+    "http",
+    "https",
+    "m3u8",
+    "m3u8_native",
+    "http_dash_segments",
+    "http_dash_segments_generator",
+}
+
+
+def _check_protocols(info: dict[str, Any]) -> None:
+    for fmt in info.get("requested_formats") or [info]:
+        if fmt.get("protocol") not in _CHECKED_PROTOCOLS:
+            raise DownloadError(
+                "This video is only offered over a protocol that cannot be downloaded safely "
+                f"here ({fmt.get('protocol')})."
+            )
+
+
+def _check_address(url: str, guard: NetGuard) -> None:
+    try:
+        guard.check_url(url)
+    except AddressNotAllowed as exc:
+        raise DownloadError(not_allowed_message(exc.host)) from None
+
+
+def not_allowed_message(host: str) -> str:
+    return (
+        f"The address of {host} is not allowed: videos are downloaded only from public "
+        "internet sites, never from this server or a private network."
+    )
+
+
+def _refuse_blocked(blocked: list[str]) -> None:
+    if blocked:
+        raise DownloadError(not_allowed_message(blocked[0]))
 
 
 def _check_length(duration: float) -> None:
@@ -250,6 +326,12 @@ def _ytdlp_options(workdir: Path) -> dict[str, Any]:
         "socket_timeout": 30,
         "retries": 3,
         "fragment_retries": 3,
+        # yt-dlp fetches HLS and DASH itself (through the guarded handler), never through ffmpeg;
+        # an ffmpeg it falls back to anyway may read local files only, and yt-dlp's own ffmpeg
+        # runs on downloaded parts read only the plain containers.
+        "external_downloader": {"default": "native"},
+        "external_downloader_args": {"ffmpeg_i": ["-protocol_whitelist", "file"]},
+        "postprocessor_args": {f"{pp}+ffmpeg_i": _SAFE_FFMPEG_INPUT for pp in _FFMPEG_PPS},
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
@@ -258,6 +340,39 @@ def _ytdlp_options(workdir: Path) -> dict[str, Any]:
     if settings.ytdlp_cookies_file:
         options["cookiefile"] = str(settings.ytdlp_cookies_file)
     return options
+
+
+_SAFE_FFMPEG_INPUT = ["-format_whitelist", FORMAT_WHITELIST, "-protocol_whitelist", "file"]
+_FFMPEG_PPS = (
+    "merger",
+    "videoremuxer",
+    "fixupm3u8",
+    "fixupm4a",
+    "fixupstretched",
+    "fixuptimestamp",
+    "fixupduration",
+    "fixupduplicatemoov",
+)
+
+
+class _GuardedYoutubeDL(yt_dlp.YoutubeDL):
+    """A YoutubeDL whose only request handler connects through a NetGuard."""
+
+    def __init__(self, params: dict[str, Any], guard: NetGuard, blocked: list[str]) -> None:
+        self._guarded_handler = functools.partial(GuardedUrllibRH, guard=guard, blocked=blocked)
+        super().__init__(params)
+
+    @functools.cached_property
+    def _request_director(self) -> Any:
+        return self.build_request_director([self._guarded_handler])
+
+
+def _youtube_dl(
+    options: dict[str, Any], guard: NetGuard | None, blocked: list[str]
+) -> yt_dlp.YoutubeDL:
+    return (
+        yt_dlp.YoutubeDL(options) if guard is None else _GuardedYoutubeDL(options, guard, blocked)
+    )
 
 
 class _YtDlpLogger:
@@ -285,17 +400,34 @@ class _ProgressHook:
         self.reporter = reporter
         self.parts = parts
         self.finished = 0
+        self.finished_bytes = 0  # of the parts already complete
 
     def __call__(self, status: dict[str, Any]) -> None:
         if status.get("status") == "finished":
             self.finished = min(self.parts, self.finished + 1)
+            self.finished_bytes += status.get("downloaded_bytes") or status.get("total_bytes") or 0
+            if status.get("filename"):  # checked before yt-dlp's ffmpeg merges or remuxes it
+                _check_part(Path(status["filename"]))
             self.reporter(self.finished / self.parts, "downloaded")
         elif status.get("status") == "downloading":
+            done_bytes = status.get("downloaded_bytes") or 0
+            size = self.finished_bytes + max(done_bytes, status.get("total_bytes") or 0)
+            _check_size(size, downloading=True)
             done = self.finished + min(1.0, _part_fraction(status))
             megabytes = (status.get("downloaded_bytes") or 0) / 1e6
             self.reporter(done / self.parts, f"downloading ({megabytes:.1f} MB)")
         else:
             self.reporter.check()
+
+
+def _check_part(path: Path) -> None:
+    try:
+        check_media_file(path)
+    except PipelineError as exc:
+        raise DownloadError(
+            "The downloaded file is not a plain video file (a playlist, or a file that refers to "
+            "other files), so it was refused."
+        ) from exc
 
 
 def _part_fraction(status: dict[str, Any]) -> float:
@@ -308,15 +440,41 @@ def _part_fraction(status: dict[str, Any]) -> float:
 
 
 @contextmanager
-def _ytdlp_errors(url: str) -> Iterator[None]:
-    """Turn yt-dlp's errors into DownloadError with a clear sentence; let Cancelled through."""
+def _ytdlp_errors(
+    url: str, *, guarded: bool = False, blocked: list[str] | None = None
+) -> Iterator[None]:
+    """Turn yt-dlp's errors into DownloadError with a clear sentence; let Cancelled and our own
+    errors raised in hooks through. `guarded`: network failures all read the same, so that a
+    user's URL cannot tell an open port from a closed one."""
     try:
         yield
     except YoutubeDLError as exc:
         cause = getattr(exc, "exc_info", None)
-        if cause and isinstance(cause[1], Cancelled):
+        if cause and isinstance(cause[1], Cancelled | PipelineError):
             raise cause[1] from None
-        raise DownloadError(explain_ytdlp_error(str(exc), url)) from exc
+        _refuse_blocked(blocked or [])
+        message = explain_ytdlp_error(str(exc), url)
+        if guarded and _is_network_failure(str(exc)):
+            message = f"Could not download from {urlsplit(url).hostname or url}: it did not answer."
+        raise DownloadError(message) from exc
+
+
+def _is_network_failure(message: str) -> bool:
+    text = message.lower()
+    return any(needle in text for needle in _CONNECTION_FAILURES)
+
+
+# What a failed connection may say; to a user's URL they all read the same.
+_CONNECTION_FAILURES = (
+    "connection refused",
+    "timed out",
+    "network is unreachable",
+    "connection reset",
+    "remote end closed",
+    "urlopen error",
+    "errno",
+    "ssl:",
+)
 
 
 _NETWORK_REASONS = [
@@ -494,11 +652,15 @@ def _remove_stale_partials(media_dir: Path) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
-def check_source(source: str) -> str:
+def check_source(source: str, guard: NetGuard | None = None) -> str:
     """The cleaned-up web URL for `source`, or a DownloadError saying why it cannot be one.
 
-    What web users may submit: http(s) only, never local paths or file:// URLs."""
+    What web users may submit: http(s) only, never local paths or file:// URLs, and with a
+    `guard` only hosts on addresses it allows."""
     source = source.strip()
     if not source:
         raise DownloadError("Paste a video URL first.")
-    return _web_url(source, allow_local_files=False)
+    url = _web_url(source, allow_local_files=False)
+    if guard is not None:
+        _check_address(url, guard)
+    return url

@@ -43,6 +43,27 @@ def ffmpeg_encoders() -> frozenset[str]:
     )
 
 
+# What local media may be: plain containers that hold their streams themselves. Playlists (HLS),
+# concat lists and other formats that name further files or URLs would let a crafted upload read
+# any file the server can (another user's clips). ffmpeg demuxer name -> what users call it.
+ALLOWED_CONTAINERS = {
+    "mov": "MP4/MOV/M4A",
+    "matroska": "Matroska/WebM",
+    "mpegts": "MPEG-TS",
+    "avi": "AVI",
+    "mp3": "MP3",
+    "wav": "WAV",
+    "flac": "FLAC",
+    "ogg": "Ogg",
+}
+FORMAT_WHITELIST = ",".join(ALLOWED_CONTAINERS)
+_REFERENCE_SIGNATURES = {b"#EXTM3U": "an HLS playlist", b"ffconcat": "an ffmpeg concat list"}
+
+
+class UnsupportedMedia(PipelineError):
+    """A local file that is not one of the plain media containers."""
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     duration: float
@@ -51,17 +72,21 @@ class MediaInfo:
     fps: float | None
     has_audio: bool
     has_video: bool
+    container: str = "mov"  # the ffmpeg demuxer that reads it, one of ALLOWED_CONTAINERS
 
 
 def probe(path: Path) -> MediaInfo:
-    """Duration and stream facts, read with PyAV (no ffprobe needed)."""
+    """Duration and stream facts, read with PyAV (no ffprobe needed). Only the allowed containers
+    are opened, and only from the local file system: UnsupportedMedia for anything else."""
+    _refuse_reference_files(path)
     try:
-        with av.open(str(path)) as container:
+        with av.open(_file_url(path), options=_SAFE_OPEN) as container:
             video = next(iter(container.streams.video), None)
             audio = next(iter(container.streams.audio), None)
             duration = container.duration / av.time_base if container.duration else 0.0
             if not duration and video is not None and video.duration and video.time_base:
                 duration = float(video.duration * video.time_base)
+            demuxer = container.format.name.split(",")[0]
             return MediaInfo(
                 duration=float(duration),
                 width=video.codec_context.width if video else None,
@@ -69,9 +94,61 @@ def probe(path: Path) -> MediaInfo:
                 fps=float(video.average_rate) if video and video.average_rate else None,
                 has_audio=audio is not None,
                 has_video=video is not None,
+                container=demuxer,
             )
+    except av.error.ArgumentError as exc:  # what a demuxer off the whitelist raises
+        raise UnsupportedMedia(_not_allowed(path)) from exc
     except (av.error.FFmpegError, OSError) as exc:
         raise PipelineError(f"{Path(path).name} is not a readable video or audio file") from exc
+
+
+def check_media_file(path: Path) -> MediaInfo:
+    """What an uploaded file must pass before it is queued (and again in the worker)."""
+    info = probe(path)
+    if info.container not in ALLOWED_CONTAINERS:
+        raise UnsupportedMedia(_not_allowed(path))
+    if not (info.has_audio or info.has_video):
+        raise UnsupportedMedia(f"{Path(path).name} holds no video or audio stream.")
+    return info
+
+
+def ffmpeg_input(path: Path, info: MediaInfo) -> list[str]:
+    """ffmpeg's `-i` for a probed local file: its own demuxer forced, local files only, so the
+    file cannot pull in another file or a URL."""
+    return [
+        *("-f", info.container, "-format_whitelist", FORMAT_WHITELIST),
+        *("-protocol_whitelist", "file", "-i", _file_url(path)),
+    ]
+
+
+_SAFE_OPEN = {"format_whitelist": FORMAT_WHITELIST, "protocol_whitelist": "file"}
+
+
+def _file_url(path: Path) -> str:
+    """`file:` + the absolute path: a name with a colon is never read as another protocol."""
+    return f"file:{Path(path).absolute()}"
+
+
+def _refuse_reference_files(path: Path) -> None:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as exc:
+        raise PipelineError(f"{Path(path).name} is not a readable video or audio file") from exc
+    for signature, what in _REFERENCE_SIGNATURES.items():
+        if head.startswith(signature):
+            raise UnsupportedMedia(
+                f"{Path(path).name} is {what}, which refers to other files; "
+                "upload the video file itself."
+            )
+
+
+def _not_allowed(path: Path) -> str:
+    return (
+        f"{Path(path).name} is not a plain video or audio file; accepted formats are "
+        f"{', '.join(ALLOWED_CONTAINERS.values())} (playlists and files that refer to "
+        "other files are refused)."
+    )
 
 
 _TIME = re.compile(r"out_time_us=(\d+)")
@@ -121,8 +198,26 @@ def extract_audio(media: Path, out: Path, reporter: Reporter | None = None) -> P
         raise PipelineError(f"{media.name} has no audio track to transcribe")
     with atomic_output(out) as tmp:
         run_ffmpeg(
-            ["-i", str(media), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", str(tmp)],
+            [*ffmpeg_input(media, info), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"]
+            + [str(tmp)],
             info.duration,
             reporter,
         )
+        _check_complete(media, info.duration, probe(tmp).duration)
     return out
+
+
+# A file whose audio decodes to less than this share of its stated length is broken, not quiet.
+MIN_DECODED_SHARE = 0.5
+
+
+class BrokenMedia(PipelineError):
+    """The file says it is longer than what can be decoded from it (truncated or corrupt)."""
+
+
+def _check_complete(media: Path, stated: float, decoded: float) -> None:
+    if stated > 0 and decoded < stated * MIN_DECODED_SHARE and stated - decoded > 5:
+        raise BrokenMedia(
+            f"{media.name} is truncated or damaged: its audio stops after {decoded:.0f} s "
+            f"although the file says it is {stated:.0f} s long."
+        )

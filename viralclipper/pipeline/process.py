@@ -19,6 +19,7 @@ from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.download import DownloadResult, download
 from viralclipper.pipeline.media import extract_audio
 from viralclipper.pipeline.moment import Moment
+from viralclipper.pipeline.netguard import NetGuard
 from viralclipper.pipeline.progress import CancelCheck, Reporter, never_cancel
 from viralclipper.pipeline.render import make_thumbnail, render_clip, write_srt
 from viralclipper.pipeline.select import select_clips
@@ -115,10 +116,18 @@ class RenderedClip:
 
 
 def stage_download(
-    source: str, reporter: Reporter, *, allow_local_files: bool = False
+    source: str,
+    reporter: Reporter,
+    *,
+    allow_local_files: bool = False,
+    guard: NetGuard | None = None,
 ) -> DownloadResult:
     result = download(
-        source, get_settings().media_dir, reporter, allow_local_files=allow_local_files
+        source,
+        get_settings().media_dir,
+        reporter,
+        allow_local_files=allow_local_files,
+        guard=guard,
     )
     cache.mark_used(result.path)
     return result

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Literal
 
 from viralclipper.pipeline.files import atomic_output
-from viralclipper.pipeline.media import MediaInfo, ffmpeg_binary, ffmpeg_encoders, probe, run_ffmpeg
+from viralclipper.pipeline.media import (
+    MediaInfo,
+    ffmpeg_binary,
+    ffmpeg_encoders,
+    ffmpeg_input,
+    probe,
+    run_ffmpeg,
+)
 from viralclipper.pipeline.progress import PipelineError, Reporter
 from viralclipper.pipeline.transcript import SENTENCE_END, Word
 
@@ -59,7 +66,7 @@ def render_clip(
     info = _video_info(media)
     start, end = _clip_bounds(media, info, start, end)
     duration = end - start
-    seek = ["-ss", f"{start:.3f}", "-i", str(media), "-t", f"{duration:.3f}"]
+    seek = ["-ss", f"{start:.3f}", *ffmpeg_input(media, info), "-t", f"{duration:.3f}"]
     # "0:a:0?" maps the audio only when there is some: silent sources still render
     streams = ["-map", "0:v:0", "-map", "0:a:0?", "-map_chapters", "-1", "-sn", "-dn"]
     video = ["-vf", _video_filter(fmt), "-pix_fmt", "yuv420p"]
@@ -79,7 +86,7 @@ def make_thumbnail(media: Path, at: float, out: Path, *, fmt: Format = "horizont
     crop = [_VERTICAL_CROP] if fmt == "vertical" else []
     fit = _fit_filter(THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE)
     with atomic_output(out) as tmp:
-        seek = ["-ss", f"{at:.3f}", "-i", str(media), "-frames:v", "1"]
+        seek = ["-ss", f"{at:.3f}", *ffmpeg_input(media, info), "-frames:v", "1"]
         jpeg = ["-vf", ",".join([*crop, fit]), "-c:v", "mjpeg", "-q:v", "3"]
         run_ffmpeg([*seek, *jpeg, "-f", "image2", "-update", "1", str(tmp)], 0.0)
         if not tmp.exists() or tmp.stat().st_size == 0:

@@ -12,6 +12,8 @@ from viralclipper.models.settings import get_user_settings
 from viralclipper.models.tables import Job
 from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.download import check_source
+from viralclipper.pipeline.media import check_media_file
+from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.process import ClipOptions
 from viralclipper.pipeline.progress import PipelineError  # noqa: F401 - what submit_job raises
 from viralclipper.pipeline.transcript import Transcript
@@ -50,7 +52,11 @@ def _enqueue(job: Job, message: str) -> Job:
 
 def submit_job(user_id: int, source: str, *, upload: bool = False, title: str | None = None) -> Job:
     """Validate the source (PipelineError with a clear sentence if bad) and queue a new job."""
-    source = source.strip() if upload else check_source(source)
+    if upload:
+        source = source.strip()
+        check_media_file(Path(source))
+    else:
+        source = check_source(source, guard_for_user_urls())
     options = options_for_user(user_id).model_dump(mode="json")
     options["upload"] = upload
     job = jobs.create_job(user_id, source, options)

@@ -22,6 +22,7 @@ from viralclipper.models.tables import Job
 from viralclipper.pipeline.cache import mark_used
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
+from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.process import (
     STAGES,
     ClipOptions,
@@ -234,8 +235,12 @@ def _options(job: Job) -> ClipOptions:
 
 
 def _download(job: Job, reporter: Reporter) -> dict:
+    upload = bool((job.options or {}).get("upload"))
     result = stage_download(
-        job.source_url, reporter, allow_local_files=bool((job.options or {}).get("upload"))
+        job.source_url,
+        reporter,
+        allow_local_files=upload,
+        guard=None if upload else guard_for_user_urls(),
     )
     return {
         "media_path": str(result.path),

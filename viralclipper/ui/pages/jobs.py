@@ -75,11 +75,17 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
     async def uploaded(event: events.UploadEventArguments) -> None:
         target = upload_path(event.file.name)
         await event.file.save(target)
-        job = await run.io_bound(
-            lambda: api.submit_job(
-                user.id, str(target), upload=True, title=Path(event.file.name).stem or None
+        try:
+            job = await run.io_bound(
+                lambda: api.submit_job(
+                    user.id, str(target), upload=True, title=Path(event.file.name).stem or None
+                )
             )
-        )
+        except PipelineError as exc:  # not a plain media file: nothing is kept
+            target.unlink(missing_ok=True)
+            uploader.reset()
+            ui.notify(str(exc), type="negative", multi_line=True)
+            return
         upload_dialog.close()
         uploader.reset()
         ui.notify(f"Uploaded {event.file.name}: queued job {job.id}.", type="positive")
@@ -103,9 +109,9 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
         ).classes("mt-1")
     with ui.dialog() as upload_dialog, ui.card().classes("w-full max-w-lg gap-3"):
         ui.label("Upload a video").classes("text-h6")
-        ui.label("MP4, MOV, MKV or WebM. The file stays on this server.").classes(
-            "text-sm text-grey-7"
-        )
+        ui.label(
+            "MP4, MOV, MKV, WebM, MPEG-TS, AVI or audio. The file stays on this server."
+        ).classes("text-sm text-grey-7")
         max_bytes = get_settings().max_upload_mb * 1024 * 1024
         uploader = (
             ui.upload(
