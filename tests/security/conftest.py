@@ -1,6 +1,6 @@
-"""Security tests: users' URLs are held to the strict rule (the rest of the suite allows private
-URLs, because its test servers listen on 127.0.0.1); the queue's fixtures (backends with real
-workers, a user, the sample talks and their site) run real workers."""
+"""The queue's fixtures (backends with real workers, a user, the sample talks and their site), and
+the strict rule for users' URLs: the rest of the suite allows private URLs, because its test
+servers listen on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from tests.queue.conftest import backend, short_talk, site, user  # noqa: F401 -
 from viralclipper.config import get_settings
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def private_urls_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ALLOW_PRIVATE_URLS=false (its default) for this test and the workers it starts."""
     monkeypatch.setenv("ALLOW_PRIVATE_URLS", "false")
     get_settings.cache_clear()

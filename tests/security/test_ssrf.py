@@ -27,6 +27,8 @@ from viralclipper.pipeline.netguard import address_allowed
 from viralclipper.pipeline.sample import SampleTalk
 from viralclipper.queue import api
 
+pytestmark = pytest.mark.usefixtures("private_urls_refused")
+
 NOT_ALLOWED = "is not allowed: videos are downloaded only from public internet sites"
 
 REFUSED_ADDRESSES = [
