@@ -151,6 +151,10 @@ def test_cache_cap_evicts_the_least_recently_used_never_one_in_use(
     wait_for(reused.gone, 30, "the finished job's entry to go", details=backend.logs_tail)
     assert jobs.get_job(older.id).status == "completed"
 
+    api.reanalyze_job(older.id, user.id)  # its source is gone now: a clear failure
+    failed = wait_for_status(older.id, {"completed", "failed"}, backend)
+    assert failed.status == "failed" and "CACHE_MAX_GB" in failed.error_message
+
 
 # --- permissions --------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ An entry holds everything derived from one source, under one name (`entry_name(m
 
 An uploaded or local file is not copied: its entry has only the audio and the transcripts.
 
-Last use is recorded by `mark_used` on the entry's folders (their mtime), never on the files:
+Last use is recorded by `use` on the entry's folders (their mtime), never on the files:
 atime is unreliable (noatime, relatime) and the audio's mtime is part of the transcript's cache key.
 Which entries jobs still use is known to the queue, not here: `to_remove` takes those names.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from viralclipper.config import get_settings
 from viralclipper.pipeline.download import VIDEO_FILE
+from viralclipper.pipeline.progress import PipelineError
 
 SOURCES = "sources"  # media_dir/sources/: which download each URL led to
 
@@ -49,14 +50,26 @@ def transcripts_dir(media: Path) -> Path:
     return get_settings().cache_dir / "transcripts" / entry_name(media)
 
 
-def mark_used(media: Path) -> None:
-    """Record that `media`'s entry is being used now (creating its transcripts folder)."""
+class SourceGone(PipelineError):
+    """The source video of a finished job was removed to free disk space."""
+
+
+def use(media: Path) -> Path:
+    """`media`, recorded as used now; SourceGone when it is no longer there."""
+    if not media.is_file():
+        raise SourceGone(
+            "The source video is no longer on the server: it was removed to free disk space "
+            "(CACHE_MAX_GB). Add the video again as a new job."
+        )
     folders = [transcripts_dir(media)]
     if media.parent.parent == get_settings().media_dir:
         folders.append(media.parent)
     for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-        os.utime(folder)
+        try:
+            os.utime(folder)
+        except FileNotFoundError:  # no transcript yet
+            continue
+    return media
 
 
 def list_entries() -> list[CacheEntry]:

@@ -129,7 +129,7 @@ def stage_download(
         allow_local_files=allow_local_files,
         guard=guard,
     )
-    cache.mark_used(result.path)
+    cache.use(result.path)
     return result
 
 
@@ -137,7 +137,7 @@ def stage_transcribe(
     media: Path, reporter: Reporter, options: ClipOptions
 ) -> tuple[Path, Transcript]:
     """Extract the audio and transcribe it, both kept in the media's cache entry."""
-    cache.mark_used(media)
+    cache.use(media)
     audio = cache.audio_path(media)
     if not audio.exists():
         extract_audio(media, audio, reporter.scaled(0.0, 0.05, label="extracting audio"))
@@ -184,7 +184,7 @@ def stage_slice(
     options: ClipOptions,
 ) -> list[RenderedClip]:
     """Render every clip with its thumbnail and subtitles into `out_dir`."""
-    cache.mark_used(media)
+    cache.use(media)
     out_dir.mkdir(parents=True, exist_ok=True)
     clips = []
     for i, moment in enumerate(moments, start=1):

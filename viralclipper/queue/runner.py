@@ -19,7 +19,7 @@ from viralclipper.models import clips as clip_store
 from viralclipper.models import jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Job
-from viralclipper.pipeline.cache import mark_used
+from viralclipper.pipeline import cache
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.netguard import guard_for_user_urls
@@ -327,7 +327,7 @@ def rerender_clip(clip_id: int) -> None:
     if clip is None or job is None or not job.media_path:
         return
     options = _options(job)
-    mark_used(Path(job.media_path))
+    cache.use(Path(job.media_path))
     video = Path(clip.video_path)
     render_clip(Path(job.media_path), clip.start, clip.end, video, fmt=options.output_format)
     make_thumbnail(
