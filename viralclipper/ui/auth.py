@@ -51,7 +51,7 @@ class AuthMiddleware(BaseHTTPMiddleware):
         path = request.url.path
         if path in PUBLIC_PAGES or path.startswith(PUBLIC_PREFIXES):
             return await call_next(request)
-        if session_user_id() is None:
+        if await session_user_id() is None:
             return RedirectResponse(f"/login?next={quote(path)}")
         return await call_next(request)
 
@@ -63,13 +63,14 @@ def safe_next(path: str | None) -> str:
     return "/" if path.split("?")[0] in PUBLIC_PAGES else path
 
 
-def session_user_id() -> int | None:
-    """The logged-in user's id; None without a valid session (a stale one is dropped)."""
+async def session_user_id() -> int | None:
+    """The logged-in user's id; None without a valid session (a stale one is dropped). The
+    database read runs off the event loop."""
     storage = app.storage.user
     user_id = storage.get("user_id")
     if not user_id:
         return None
-    if users.session_epoch(int(user_id)) != storage.get("epoch"):
+    if await run.io_bound(users.session_epoch, int(user_id)) != storage.get("epoch"):
         storage.clear()  # logged out elsewhere, password changed, or the user was deleted
         return None
     return int(user_id)
@@ -149,11 +150,11 @@ async def complete_login(request: Request, ticket: str = "") -> RedirectResponse
     return RedirectResponse(login.target)
 
 
-def end_session() -> None:
+async def end_session() -> None:
     """Log out: this session and every other session of the user end."""
     user_id = app.storage.user.get("user_id")
     if user_id:
-        users.end_sessions(int(user_id))
+        await run.io_bound(users.end_sessions, int(user_id))
     app.storage.user.clear()
 
 

@@ -71,8 +71,8 @@ def frame(title: str, user: User) -> Iterator[LiveJobs]:
         yield live
 
 
-def log_out() -> None:
-    end_session()
+async def log_out() -> None:
+    await end_session()
     ui.navigate.to("/login")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import HTTPException
-from nicegui import app
+from nicegui import app, run
 from starlette.responses import FileResponse
 
 from viralclipper.config import get_settings
@@ -33,8 +33,8 @@ def _servable(path: str | None) -> Path:
     return resolved
 
 
-def _owner() -> int:
-    user_id = session_user_id()
+async def _owner() -> int:
+    user_id = await session_user_id()
     if user_id is None:
         raise HTTPException(status_code=404)
     return user_id
@@ -43,7 +43,7 @@ def _owner() -> int:
 async def clip_file(clip_id: int, kind: str, download: bool = False) -> FileResponse:
     if kind not in CLIP_FILES:
         raise HTTPException(status_code=404)
-    clip = clips.get_clip(clip_id, user_id=_owner())
+    clip = await run.io_bound(clips.get_clip, clip_id, await _owner())
     if clip is None:
         raise HTTPException(status_code=404)
     attribute, media_type = CLIP_FILES[kind]
@@ -58,7 +58,7 @@ async def clip_file(clip_id: int, kind: str, download: bool = False) -> FileResp
 
 
 async def job_source(job_id: int) -> FileResponse:
-    job = jobs.get_job(job_id, user_id=_owner())
+    job = await run.io_bound(jobs.get_job, job_id, await _owner())
     if job is None:
         raise HTTPException(status_code=404)
     return FileResponse(

@@ -19,12 +19,12 @@ def register() -> None:
             password_form(user)
 
     @protected_page("/users")
-    def users_page(user: User) -> None:
+    async def users_page(user: User) -> None:
         with frame("Users", user):
             if not user.is_admin:
                 not_found()
                 return
-            users_admin(user)
+            users_admin(user, await run.io_bound(users.list_users))
 
 
 def password_form(user: User) -> None:
@@ -57,11 +57,11 @@ def password_form(user: User) -> None:
         )
 
 
-def users_admin(admin: User) -> None:
+def users_admin(admin: User, members: list[User]) -> None:
     @ui.refreshable
     def user_list() -> None:
         with ui.list().props("separator").classes("w-full"):
-            for member in users.list_users():
+            for member in members:
                 with ui.item().classes("py-3"):
                     with ui.item_section().props("avatar"):
                         ui.avatar(member.email[0].upper(), color="indigo-1", text_color="primary")
@@ -75,8 +75,8 @@ def users_admin(admin: User) -> None:
                             on_change=lambda e, m=member: toggle_admin(m, e.value),
                         ).props("dense").set_enabled(member.id != admin.id)
 
-    def toggle_admin(member: User, value: bool) -> None:
-        users.set_admin(member.id, value)
+    async def toggle_admin(member: User, value: bool) -> None:
+        await run.io_bound(users.set_admin, member.id, value)
         ui.notify(f"{member.email} is {'now' if value else 'no longer'} an admin.")
 
     async def add() -> None:
@@ -94,6 +94,7 @@ def users_admin(admin: User) -> None:
         ui.notify(f"Added {email.value.strip().lower()}.", type="positive")
         email.value = password.value = ""
         make_admin.value = False
+        members[:] = await run.io_bound(users.list_users)
         user_list.refresh()
 
     with ui.row().classes("w-full gap-6 items-start"):

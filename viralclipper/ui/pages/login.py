@@ -26,9 +26,10 @@ def client_address() -> str:
 
 def register() -> None:
     @ui.page("/login")
-    def login_page(next: str = "/") -> RedirectResponse | None:
-        if session_user_id() is not None:
+    async def login_page(next: str = "/") -> RedirectResponse | None:
+        if await session_user_id() is not None:
             return RedirectResponse("/")
+        may_register = await run.io_bound(registration_allowed)
         address = client_address()
 
         async def submit() -> None:
@@ -50,21 +51,22 @@ def register() -> None:
             ui.button("Log in", on_click=submit).props("unelevated size=md no-caps").classes(
                 "w-full"
             ).mark("login-button")
-            if registration_allowed():
+            if may_register:
                 with ui.row().classes("w-full justify-center gap-1 text-sm"):
                     ui.label("No account yet?").classes("text-grey-7")
                     ui.link("Create one", "/register")
         return None
 
     @ui.page("/register")
-    def register_page() -> RedirectResponse | None:
-        if session_user_id() is not None:
+    async def register_page() -> RedirectResponse | None:
+        if await session_user_id() is not None:
             return RedirectResponse("/")
-        first = users.count_users() == 0
+        first = await run.io_bound(users.count_users) == 0
+        may_register = await run.io_bound(registration_allowed)
 
         async def submit() -> None:
             error.visible = False
-            if not registration_allowed():
+            if not await run.io_bound(registration_allowed):
                 show_error(error, "Registration is closed: ask an admin to add you.")
                 return
             if password.value != repeat.value:
@@ -85,7 +87,7 @@ def register() -> None:
             else "Create your account."
         )
         with centered_card("Create an account", subtitle):
-            if not registration_allowed():
+            if not may_register:
                 ui.label("Registration is closed. Ask an administrator to add you.").classes(
                     "text-grey-8"
                 )
