@@ -47,6 +47,7 @@ PASSWORD = "correct horse battery"
 TARGET_SECONDS = 1.0  # the issue's "within 1 s of the worker's write"
 RUNNING_JOBS = 2
 PROBE_URL = "bench://progress-probe"
+PROBE_WORKER = "bench-probe"
 PROBE_SPACING = 0.5  # s between probe writes: the worker's own throttle (PROGRESS_INTERVAL_SECONDS)
 PAGE_TIMEOUT = 20.0  # s: a page load that takes longer is counted as an error (and its 20 s)
 SHOW_GRACE = 1.5  # s the page is still watched after a phase's last write
@@ -307,12 +308,14 @@ class JobWatcher:
 
 
 def start_probe(user_id: int) -> int:
-    """A job in 'transcribing' that no worker holds: only this process writes to it."""
+    """A job in 'transcribing' that this process holds as its worker: only it writes to it."""
     from viralclipper.models import jobs
 
     job = jobs.create_job(user_id, PROBE_URL, {})
-    jobs.transition(job.id, "downloading")
-    jobs.transition(job.id, "transcribing")
+    jobs.claim_job(job.id, PROBE_WORKER)
+    jobs.advance_job(job.id, PROBE_WORKER)
+    jobs.record_stage(job.id, "download", 0)
+    jobs.advance_job(job.id, PROBE_WORKER)
     return job.id
 
 
@@ -330,6 +333,7 @@ def write_probe(job_id: int, tag: str, until: float, writes: list[tuple[float, i
         writes.append((time.time(), job_id, shown_text(progress, step)))
         job = jobs.set_progress(job_id, progress, step)
         publish(job)
+        jobs.heartbeat(job_id, PROBE_WORKER)  # alive: recovery leaves it alone
         index += 1
 
 

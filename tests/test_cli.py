@@ -154,7 +154,7 @@ def test_user_and_jobs_commands(tmp_path: Path):
     assert run_cli("jobs", "delete", job_id, env=env).returncode == 0
 
     missing = run_cli("jobs", "show", job_id, env=env)
-    assert missing.returncode == 1 and f"job {job_id} not found" in missing.stderr
+    assert missing.returncode == 1 and f"Job {job_id} was not found." in missing.stderr
 
     bad = run_cli("jobs", "add", "ftp://example.com/x", "--user", "ops@example.com", env=env)
     assert bad.returncode == 1 and "not a video URL" in bad.stderr

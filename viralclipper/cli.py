@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from viralclipper.models.jobs import JobActionError, JobStatus
 from viralclipper.pipeline.progress import PipelineError
 
 
@@ -166,38 +167,35 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     from viralclipper.queue import api
 
     upgrade_database()
-    try:
-        if args.jobs_command == "add":
-            job = api.submit_job(_user_id(args.user), args.source)
-            print(job.id)
-            return 0
-        if args.jobs_command == "list":
-            rows = jobs.list_jobs(status=args.status, limit=args.limit)
-            if args.json:
-                print(json.dumps([_job_summary(j) for j in rows], indent=2))
-            for j in [] if args.json else rows:
-                name = (j.title or j.source_url)[:60]
-                print(f"{j.id:>5}  {j.status:<12} {j.progress:5.1f}%  {name}")
-            return 0
-        job = jobs.get_job(args.id)
-        if job is None:
-            raise api.JobNotFound(f"job {args.id} not found")
-        if args.jobs_command == "show":
-            summary = _job_summary(job)
-            if args.json:
-                print(json.dumps(summary, indent=2))
-            else:
-                _print_job(summary)
-        elif args.jobs_command == "cancel":
-            print(api.cancel_job(args.id).status)
-        elif args.jobs_command == "retry":
-            print(api.retry_job(args.id).status)
-        elif args.jobs_command == "delete":
-            api.delete_job(args.id)
-            print(f"deleted job {args.id}")
+    if args.jobs_command == "add":
+        job = api.submit_job(_user_id(args.user), args.source)
+        print(job.id)
         return 0
-    except (api.JobNotFound, jobs.IllegalTransition, ValueError) as exc:
-        raise PipelineError(str(exc).strip("'\"")) from exc
+    if args.jobs_command == "list":
+        rows = jobs.list_jobs(status=args.status, limit=args.limit)
+        if args.json:
+            print(json.dumps([_job_summary(j) for j in rows], indent=2))
+        for j in [] if args.json else rows:
+            name = (j.title or j.source_url)[:60]
+            print(f"{j.id:>5}  {j.status:<12} {j.progress:5.1f}%  {name}")
+        return 0
+    job = jobs.get_job(args.id)
+    if job is None:
+        raise jobs.JobNotFound(args.id)
+    if args.jobs_command == "show":
+        summary = _job_summary(job)
+        if args.json:
+            print(json.dumps(summary, indent=2))
+        else:
+            _print_job(summary)
+    elif args.jobs_command == "cancel":
+        print(api.cancel_job(args.id).status)
+    elif args.jobs_command == "retry":
+        print(api.retry_job(args.id).status)
+    elif args.jobs_command == "delete":
+        api.delete_job(args.id)
+        print(f"deleted job {args.id}")
+    return 0
 
 
 def _print_job(summary: dict) -> None:
@@ -270,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source")
     p.add_argument("--user", required=True, help="the owner's email")
     p = jobs.add_parser("list", help="list jobs, newest first")
-    p.add_argument("--status")
+    p.add_argument("--status", choices=[status.value for status in JobStatus])
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     for name in ("show", "cancel", "retry", "delete"):
@@ -301,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         make_private(get_settings().data_dir)
     try:
         return args.func(args)
-    except PipelineError as exc:
+    except (PipelineError, JobActionError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

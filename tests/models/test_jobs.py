@@ -1,5 +1,5 @@
-"""Jobs: the lifecycle, atomic claims and transitions under concurrency, heartbeats, cancel,
-events, deletion, listing."""
+"""Jobs: the lifecycle (each move, and a test per illegal one), atomic claims and moves under
+concurrency, heartbeats, cancel, events, deletion, listing."""
 
 from __future__ import annotations
 
@@ -11,44 +11,44 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.lifecycle import WORKER, run_to
 from tests.models.conftest import add_user
 from viralclipper.models import (
     Clip,
-    IllegalTransition,
     JobEvent,
+    JobNotFound,
     JobStatus,
+    NotAllowedNow,
     User,
     add_event,
+    advance_job,
     claim_job,
     count_jobs,
     count_jobs_by_status,
     create_job,
     delete_job,
+    fail_job,
     get_job,
     heartbeat,
     is_cancel_requested,
     jobs_updated_since,
     list_events,
     list_jobs,
+    reanalyze_job,
     record_stage,
     replace_clips,
     request_cancel,
     requeue_stale,
+    retry_job,
     session,
     set_progress,
     stale_jobs,
-    transition,
+    stop_job,
     update_job,
 )
 
 S = JobStatus
-GOLDEN_PATH = [S.DOWNLOADING, S.TRANSCRIBING, S.ANALYZING, S.SLICING, S.COMPLETED]
-
-
-def run_to(job_id: int, last: JobStatus) -> None:
-    """Walk a job along the golden path up to `last`."""
-    for status in GOLDEN_PATH[: GOLDEN_PATH.index(last) + 1]:
-        transition(job_id, status)
+LONG_AGO = datetime.now(UTC) - timedelta(minutes=5)
 
 
 def race(count: int, attempt: Callable[[int], object]) -> list[object]:
@@ -75,7 +75,9 @@ def test_golden_path_records_times_and_progress(owner: User):
         {"max_clips": 3},
     )
 
-    transition(job.id, S.DOWNLOADING, step="Downloading")
+    claimed = claim_job(job.id, WORKER)
+    assert (claimed.status, claimed.worker_id, claimed.attempts) == (S.PENDING, WORKER, 1)
+    advance_job(job.id, WORKER, step="Downloading")
     set_progress(job.id, 12.5, "Downloading 62%")
     record_stage(job.id, "download", 3.21)
     running = get_job(job.id)
@@ -89,91 +91,183 @@ def test_golden_path_records_times_and_progress(owner: User):
         "download": 3.21
     }
 
-    for status in GOLDEN_PATH[1:]:
-        transition(job.id, status)
-    record_stage(job.id, "transcribe", 7)
-    done = get_job(job.id)
-    assert done.status == "completed" and done.progress == 100
-    assert done.stage_seconds == {"download": 3.21, "transcribe": 7.0}
+    for status, stage in ((S.TRANSCRIBING, "transcribe"), (S.ANALYZING, "analyze")):
+        assert advance_job(job.id, WORKER).status == status
+        record_stage(job.id, stage, 7 if stage == "transcribe" else 1)
+    assert advance_job(job.id, WORKER).status == S.SLICING
+    record_stage(job.id, "slice", 2)
+    done = advance_job(job.id, WORKER)
+    assert done.status == "completed" and done.progress == 100 and done.worker_id is None
+    assert done.stage_seconds == {"download": 3.21, "transcribe": 7.0, "analyze": 1, "slice": 2}
     assert done.started_at <= done.finished_at and done.finished_at.tzinfo == UTC
 
 
-@pytest.mark.parametrize(
-    ("reach", "illegal"),
-    [
-        (S.PENDING, S.TRANSCRIBING),
-        (S.PENDING, S.COMPLETED),
-        (S.PENDING, S.FAILED),
-        (S.DOWNLOADING, S.DOWNLOADING),
-        (S.DOWNLOADING, S.SLICING),
-        (S.ANALYZING, S.TRANSCRIBING),
-        (S.COMPLETED, S.SLICING),
-        (S.COMPLETED, S.FAILED),
-    ],
-)
-def test_illegal_transitions_are_refused_and_change_nothing(owner: User, reach, illegal):
+def refused(move: Callable[[], object], job_id: int, reason: str) -> None:
+    """`move` raises NotAllowedNow with `reason` in its message, and leaves the job as it was."""
+    before = get_job(job_id)
+    with pytest.raises(NotAllowedNow, match=reason):
+        move()
+    assert get_job(job_id) == before
+
+
+@pytest.mark.parametrize("status", [S.COMPLETED, S.FAILED, S.CANCELLED])
+def test_a_finished_job_cannot_be_claimed_advanced_failed_or_stopped(owner: User, status):
     job = create_job(owner.id, "https://example.com/v")
-    if reach != S.PENDING:
-        run_to(job.id, reach)
-    before = get_job(job.id)
-    with pytest.raises(IllegalTransition, match=f"from {reach} to {illegal}"):
-        transition(job.id, illegal)
-    assert get_job(job.id) == before
+    run_to(job.id, status)
+    assert claim_job(job.id, "w2") is None
+    row = get_job(job.id)
+    assert row.worker_id is None and row.attempts == 1
+    for move in (advance_job, fail_job, stop_job):
+        args = (job.id, WORKER, "boom") if move is fail_job else (job.id, WORKER)
+        refused(lambda m=move, a=args: m(*a), job.id, f"is {status}")
+
+
+def test_advance_goes_one_stage_at_a_time_and_only_after_the_stage_is_recorded(owner: User):
+    job = create_job(owner.id, "https://example.com/v")
+    run_to(job.id, S.DOWNLOADING)
+    refused(lambda: advance_job(job.id, WORKER), job.id, "from downloading to downloading")
+    record_stage(job.id, "download", 1)
+    record_stage(job.id, "transcribe", 1)  # transcribing was skipped
+    refused(lambda: advance_job(job.id, WORKER), job.id, "from downloading to analyzing")
+
+
+def test_only_the_worker_that_holds_a_job_moves_it(owner: User):
+    job = create_job(owner.id, "https://example.com/v")
+    refused(lambda: advance_job(job.id, WORKER), job.id, "not held by worker")  # unclaimed
+    run_to(job.id, S.DOWNLOADING)
+    record_stage(job.id, "download", 1)
+    for move in (advance_job, stop_job):
+        refused(lambda m=move: m(job.id, "w2"), job.id, "not held by worker w2")
+    refused(lambda: fail_job(job.id, "w2", "boom"), job.id, "not held by worker w2")
+
+
+def test_a_pending_job_cannot_fail_or_stop(owner: User):
+    job = create_job(owner.id, "https://example.com/v")
+    claim_job(job.id, WORKER)
+    refused(lambda: fail_job(job.id, WORKER, "boom"), job.id, "is pending")
+    refused(lambda: stop_job(job.id, WORKER), job.id, "is pending")
+
+
+def test_a_claimed_job_cannot_be_claimed_again(owner: User):
+    job = create_job(owner.id, "https://example.com/v")
+    assert claim_job(job.id, "w1").attempts == 1
+    assert claim_job(job.id, "w2") is None
+    run_to(create_job(owner.id, "https://example.com/w").id, S.DOWNLOADING)
+    assert get_job(job.id).worker_id == "w1" and claim_job(9999, "w3") is None
 
 
 def test_failed_and_cancelled_jobs_can_be_retried(owner: User):
     job = create_job(owner.id, "https://example.com/v")
     run_to(job.id, S.TRANSCRIBING)
-    failed = transition(job.id, S.FAILED, error="The video is private.")
+    failed = fail_job(job.id, WORKER, "The video is private.")
     assert failed.error_message == "The video is private." and failed.finished_at is not None
-    with pytest.raises(IllegalTransition):
-        transition(job.id, S.DOWNLOADING)
+    assert (failed.worker_id, failed.current_step) == (None, "failed")
 
-    retried = transition(job.id, S.PENDING, step="Queued again")
+    retried = retry_job(job.id, step="Queued again")
     assert (retried.status, retried.error_message, retried.finished_at) == (S.PENDING, None, None)
+    assert retried.current_step == "Queued again" and retried.last_completed_stage == "download"
 
-    transition(job.id, S.CANCELLED)
-    assert transition(job.id, S.PENDING).status == S.PENDING
+    assert request_cancel(job.id).status == S.CANCELLED
+    again = retry_job(job.id)
+    assert again.status == S.PENDING and not again.cancel_requested
+
+
+@pytest.mark.parametrize("status", [S.PENDING, S.DOWNLOADING, S.SLICING, S.COMPLETED])
+def test_only_failed_or_cancelled_jobs_can_be_retried(owner: User, status):
+    job = create_job(owner.id, "https://example.com/v")
+    run_to(job.id, status)
+    refused(lambda: retry_job(job.id), job.id, "only a job that is cancelled or failed")
 
 
 def test_a_failure_always_has_a_message(owner: User):
     job = create_job(owner.id, "https://example.com/v")
     run_to(job.id, S.DOWNLOADING)
-    assert transition(job.id, S.FAILED).error_message
+    assert fail_job(job.id, WORKER, "").error_message == "The job failed."
 
 
-def test_resume_jumps_to_the_first_unfinished_stage(owner: User):
+def test_a_requeued_job_resumes_at_the_first_unfinished_stage(owner: User):
     job = create_job(owner.id, "https://example.com/v")
-    run_to(job.id, S.TRANSCRIBING)
-    record_stage(job.id, "download", 1)
-    record_stage(job.id, "transcribe", 2)
-    transition(job.id, S.PENDING)  # crash recovery
-    with pytest.raises(IllegalTransition):
-        transition(job.id, S.SLICING)  # analyze has not run yet
-    assert transition(job.id, S.ANALYZING).status == S.ANALYZING
+    run_to(job.id, S.ANALYZING)  # download and transcribe recorded
+    update_job(job.id, heartbeat_at=LONG_AGO)
+    assert requeue_stale(job.id, WORKER, 60).status == S.PENDING
+    claim_job(job.id, "w2")
+    assert advance_job(job.id, "w2").status == S.ANALYZING
 
 
-def test_completed_job_can_be_reanalyzed_directly_or_through_the_queue(owner: User):
+def test_only_a_stale_claim_is_requeued(owner: User):
     job = create_job(owner.id, "https://example.com/v")
+    run_to(job.id, S.DOWNLOADING)
+    assert requeue_stale(job.id, WORKER, 60) is None  # it beats: not stale
+    assert requeue_stale(job.id, "w-other", 0) is None  # not that worker's job
+    assert get_job(job.id).worker_id == WORKER
+
+    update_job(job.id, heartbeat_at=LONG_AGO)
+    requeued = requeue_stale(job.id, WORKER, 60, step="re-queued")
+    assert (requeued.status, requeued.worker_id, requeued.current_step) == (
+        S.PENDING,
+        None,
+        "re-queued",
+    )
+    assert claim_job(job.id, "w2").attempts == 2
+    assert requeue_stale(job.id, WORKER, 0) is None  # WORKER lost it; w2 keeps it
+    assert get_job(job.id).worker_id == "w2"
+
+    unclaimed = create_job(owner.id, "https://example.com/u")
+    assert requeue_stale(unclaimed.id, WORKER, 0) is None
+    finished = create_job(owner.id, "https://example.com/f")
+    run_to(finished.id, S.COMPLETED)
+    assert requeue_stale(finished.id, WORKER, 0) is None
+    assert get_job(finished.id).status == S.COMPLETED
+
+
+def test_a_finished_job_with_a_transcript_is_reanalyzed_through_the_queue(owner: User):
+    job = create_job(owner.id, "https://example.com/v", {"max_clips": 3})
     run_to(job.id, S.COMPLETED)
-    again = transition(job.id, S.ANALYZING, step="Re-analyzing")
-    assert again.finished_at is None and again.current_step == "Re-analyzing"
-    assert claim_job(job.id, "worker-1") is not None
-    transition(job.id, S.SLICING)
-    transition(job.id, S.COMPLETED)
-
-    update_job(job.id, last_completed_stage="transcribe")
-    assert transition(job.id, S.PENDING).finished_at is None
-    with pytest.raises(IllegalTransition):
-        transition(job.id, S.DOWNLOADING)  # the transcript is there: resume at analyzing
-    assert transition(job.id, S.ANALYZING).status == S.ANALYZING
+    again = reanalyze_job(job.id, {"max_clips": 5})
+    assert (again.status, again.finished_at, again.last_completed_stage) == (
+        S.PENDING,
+        None,
+        "transcribe",
+    )
+    assert again.options == {"max_clips": 5} and again.current_step == "queued for re-analysis"
+    claim_job(job.id, WORKER)
+    assert advance_job(job.id, WORKER).status == S.ANALYZING  # the transcript is reused
 
 
-def test_only_one_of_several_concurrent_transitions_wins(owner: User):
+@pytest.mark.parametrize("status", [S.PENDING, S.DOWNLOADING, S.TRANSCRIBING, S.ANALYZING])
+def test_a_job_that_is_queued_or_running_cannot_be_reanalyzed(owner: User, status):
+    job = create_job(owner.id, "https://example.com/v", {"max_clips": 3})
+    run_to(job.id, status)
+    refused(lambda: reanalyze_job(job.id, {"max_clips": 5}), job.id, f"is {status}")
+
+
+def test_a_claimed_job_cannot_be_reanalyzed_even_while_pending(owner: User):
+    job = create_job(owner.id, "https://example.com/v", {"max_clips": 3})
+    run_to(job.id, S.COMPLETED)
+    reanalyze_job(job.id, {"max_clips": 4})
+    claim_job(job.id, WORKER)
+    refused(lambda: reanalyze_job(job.id, {"max_clips": 5}), job.id, "is pending")
+
+
+def test_a_job_without_a_transcript_cannot_be_reanalyzed(owner: User):
     job = create_job(owner.id, "https://example.com/v")
-    results = race(6, lambda _: transition(job.id, S.DOWNLOADING))
+    run_to(job.id, S.FAILED)  # while downloading
+    refused(lambda: reanalyze_job(job.id, {}), job.id, "has no transcript yet")
+
+
+def test_moves_on_a_missing_job_say_it_was_not_found(owner: User):
+    for move in (retry_job, request_cancel, lambda i: reanalyze_job(i, {})):
+        with pytest.raises(JobNotFound, match="Job 9999 was not found."):
+            move(9999)
+
+
+def test_only_one_of_several_concurrent_advances_wins(owner: User):
+    job = create_job(owner.id, "https://example.com/v")
+    claim_job(job.id, WORKER)
+    results = race(6, lambda _: advance_job(job.id, WORKER))
     assert sum(not isinstance(result, Exception) for result in results) == 1
-    assert all(isinstance(r, IllegalTransition) for r in results if isinstance(r, Exception))
+    assert all(isinstance(r, NotAllowedNow) for r in results if isinstance(r, Exception))
+    assert get_job(job.id).status == S.DOWNLOADING
 
 
 def test_only_one_of_several_concurrent_claimers_wins(owner: User):
@@ -187,43 +281,21 @@ def test_only_one_of_several_concurrent_claimers_wins(owner: User):
     assert stored.heartbeat_at is not None
 
 
-def test_claims_follow_the_job_state(owner: User):
-    job = create_job(owner.id, "https://example.com/v")
-    assert claim_job(job.id, "w1").attempts == 1
-    assert claim_job(job.id, "w2") is None  # held
-    transition(job.id, S.DOWNLOADING, worker_id="w1")
-    with pytest.raises(IllegalTransition, match="not held by worker w2"):
-        transition(job.id, S.TRANSCRIBING, worker_id="w2")
-
-    requeued = requeue_stale(job.id, "w1", step="re-queued")
-    assert (requeued.status, requeued.worker_id) == (S.PENDING, None)
-    assert claim_job(job.id, "w2").attempts == 2
-    assert requeue_stale(job.id, "w1") is None  # w1 lost it; w2 keeps it
-    assert get_job(job.id).worker_id == "w2"
-
-    run_to(job.id, S.COMPLETED)
-    assert get_job(job.id).worker_id is None
-    assert claim_job(job.id, "w3") is None  # finished
-    assert claim_job(9999, "w3") is None
-
-
 def test_stale_jobs_are_those_whose_heartbeat_stopped(owner: User):
     quiet = create_job(owner.id, "https://example.com/quiet")
     alive = create_job(owner.id, "https://example.com/alive")
     create_job(owner.id, "https://example.com/unclaimed")
     for job, worker in ((quiet, "w-quiet"), (alive, "w-alive")):
-        claim_job(job.id, worker)
-        transition(job.id, S.DOWNLOADING)
+        run_to(job.id, S.DOWNLOADING, worker=worker)
     assert stale_jobs(60) == []
 
-    long_ago = datetime.now(UTC) - timedelta(minutes=5)
-    update_job(quiet.id, heartbeat_at=long_ago)
-    update_job(alive.id, heartbeat_at=long_ago)
+    update_job(quiet.id, heartbeat_at=LONG_AGO)
+    update_job(alive.id, heartbeat_at=LONG_AGO)
     assert heartbeat(alive.id, "w-alive")
     assert not heartbeat(alive.id, "w-quiet")  # not its job
 
     assert [job.id for job in stale_jobs(60)] == [quiet.id]
-    transition(quiet.id, S.FAILED, error="gone")
+    fail_job(quiet.id, "w-quiet", "gone")
     assert stale_jobs(60) == []
 
 
@@ -232,17 +304,22 @@ def test_cancel(owner: User):
     cancelled = request_cancel(waiting.id)
     assert cancelled.status == S.CANCELLED and cancelled.finished_at is not None
 
+    claimed = create_job(owner.id, "https://example.com/claimed")
+    claim_job(claimed.id, "w1")
+    flagged = request_cancel(claimed.id)  # its worker stops it at its first progress report
+    assert (flagged.status, flagged.cancel_requested) == (S.PENDING, True)
+
     running = create_job(owner.id, "https://example.com/running")
-    claim_job(running.id, "w1")
     run_to(running.id, S.TRANSCRIBING)
     assert not is_cancel_requested(running.id)
     flagged = request_cancel(running.id)
     assert flagged.status == S.TRANSCRIBING and flagged.cancel_requested
     assert is_cancel_requested(running.id)
-    transition(running.id, S.CANCELLED)
-    assert not transition(running.id, S.PENDING).cancel_requested  # a retry starts clean
+    stopped = stop_job(running.id, WORKER)
+    assert (stopped.status, stopped.worker_id) == (S.CANCELLED, None)
+    assert request_cancel(running.id) == get_job(running.id)  # finished: left alone
+    assert not retry_job(running.id).cancel_requested  # a retry starts clean
 
-    assert request_cancel(9999) is None
     assert is_cancel_requested(9999)  # a deleted job should stop too
 
 
@@ -255,8 +332,10 @@ def test_update_job_refuses_the_status_and_unknown_fields(owner: User):
         update_job(job.id, status="completed")
     with pytest.raises(ValueError, match="colour"):
         update_job(job.id, colour="red")
-    with pytest.raises(LookupError):
+    with pytest.raises(JobNotFound):
         update_job(9999, title="x")
+    with pytest.raises(ValueError, match="worker_id"):
+        update_job(job.id, worker_id="w9")
     with pytest.raises(ValueError, match="Unknown stage"):
         record_stage(job.id, "upload", 1)
     set_progress(job.id, 140)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from tests.lifecycle import run_to
 from viralclipper.models import jobs, upgrade_database
+from viralclipper.models.jobs import JobStatus
 from viralclipper.models.users import create_user
 from viralclipper.queue.runner import JobReporter, LostClaim, stages_to_run
 
@@ -14,8 +18,7 @@ def claimed_job():
     upgrade_database()
     user = create_user("runner@example.com", "a long password")
     job = jobs.create_job(user.id, "https://example.com/v.mp4", {})
-    job = jobs.claim_job(job.id, "worker-a")
-    return jobs.transition(job.id, "downloading", worker_id="worker-a")
+    return run_to(job.id, JobStatus.DOWNLOADING, worker="worker-a")
 
 
 class Clock:
@@ -52,7 +55,8 @@ def test_the_end_of_a_stage_is_always_written(claimed_job):
 def test_a_worker_that_lost_its_job_stops(claimed_job):
     reporter = JobReporter(claimed_job, "worker-a", "download")
     assert reporter.should_cancel() is False
-    jobs.requeue_stale(claimed_job.id, "worker-a")
+    jobs.update_job(claimed_job.id, heartbeat_at=datetime.now(UTC) - timedelta(minutes=5))
+    assert jobs.requeue_stale(claimed_job.id, "worker-a", 60) is not None
     jobs.claim_job(claimed_job.id, "worker-b")
     reporter.last_cancel_check = 0.0
     with pytest.raises(LostClaim):

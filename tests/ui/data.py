@@ -5,19 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.lifecycle import run_to
 from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Job
 
 YOUTUBE_URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
-RUN_ORDER = [
-    JobStatus.DOWNLOADING,
-    JobStatus.TRANSCRIBING,
-    JobStatus.ANALYZING,
-    JobStatus.SLICING,
-    JobStatus.COMPLETED,
-]
 
 
 def make_job(
@@ -27,17 +21,10 @@ def make_job(
     url: str = YOUTUBE_URL,
     **fields,
 ) -> Job:
-    """A job moved through the real lifecycle up to `status`."""
+    """A job moved through the real lifecycle up to `status` (by `tests.lifecycle.WORKER`)."""
     job = jobs.create_job(user_id, url, {"analyzer": "offline"})
     jobs.update_job(job.id, title=title, **fields)
-    if status in (JobStatus.FAILED, JobStatus.CANCELLED):
-        jobs.transition(job.id, JobStatus.DOWNLOADING)
-        jobs.transition(
-            job.id, status, error="The video is private." if status == JobStatus.FAILED else None
-        )
-    elif status != JobStatus.PENDING:
-        for step in RUN_ORDER[: RUN_ORDER.index(status) + 1]:
-            jobs.transition(job.id, step)
+    run_to(job.id, status)
     return jobs.get_job(job.id)
 
 

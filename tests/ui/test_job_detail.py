@@ -8,6 +8,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from tests.lifecycle import WORKER
 from tests.ui.conftest import logged_in, make_account
 from tests.ui.data import make_completed_job, make_job
 from tests.waiting import wait_for_async
@@ -79,7 +80,7 @@ async def test_progress_moves_live_on_the_job_page(user: User) -> None:
     await user.should_see("17%", retries=30)
     await user.should_see("downloading 3.4 MB of 20 MB")
     jobs.record_stage(job.id, "download", 2.0)
-    jobs.transition(job.id, JobStatus.TRANSCRIBING, step="loading the model")
+    jobs.advance_job(job.id, WORKER, step="loading the model")
     await wait_for_async(
         lambda: user.find(marker="stage-download").elements.pop().props["subtitle"] == "2.0 s"
     )

@@ -6,6 +6,7 @@ from nicegui import ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
 
+from tests.lifecycle import WORKER
 from tests.ui.conftest import logged_in, make_account, open_dialogs
 from tests.ui.data import make_completed_job, make_job
 from tests.waiting import wait_for_async
@@ -132,6 +133,6 @@ async def test_progress_and_status_move_live_with_a_toast(user: User) -> None:
     await user.should_see("42%", retries=30)
     await user.should_see("transcribing 3 of 7 minutes")
 
-    jobs.transition(job.id, JobStatus.FAILED, error="The disk is full.")
+    jobs.fail_job(job.id, WORKER, "The disk is full.")
     await user.should_see("Live talk failed: The disk is full.", retries=30)
     await user.should_see("failed")

@@ -1,26 +1,28 @@
 """Jobs: the lifecycle (the one place that enforces it), worker claims and heartbeats, events.
 
-Lifecycle (`TRANSITIONS`):
+Every change of a job's status is one of the moves in `TRANSITIONS`, made by the function named
+for it; each says from which statuses it may start, where it leads, and who must hold the job:
 
-    pending -> downloading -> transcribing -> analyzing -> slicing -> completed
-    any running state -> failed | cancelled        (failed carries a readable error_message)
-    pending -> cancelled                           (cancelled before a worker started it)
-    failed | cancelled -> pending                  (retry; resumes after last_completed_stage)
-    any running state -> pending                   (crash recovery: re-queue a stale job)
-    pending -> the first unfinished stage's state  (resume: analyzing when the job had finished
-                                                    'transcribe', completed after 'slice'; only
-                                                    this one, so finished work is not redone)
-    completed -> analyzing | pending               (re-analyze with the user's current settings:
-                                                    directly, or queued with last_completed_stage
-                                                    set back to 'transcribe' so it resumes there)
+    move        from                     to                          held by
+    claim       pending                  pending (now claimed)       nobody -> the worker
+    advance     pending, running         the first unfinished stage  the worker
+                                         (completed after the last)
+    fail        running                  failed (with a message)     the worker
+    stop        running                  cancelled (on request)      the worker
+    cancel      pending                  cancelled                   nobody
+    retry       failed, cancelled        pending                     nobody
+    reanalyze   completed, failed,       pending, resuming after     nobody
+                cancelled (transcribed)  'transcribe'
+    requeue     pending, running         pending                     a stale worker
 
-Every change is a conditional `UPDATE ... WHERE status = <old>`, so when two workers race only
-one of them moves the job; the other gets `IllegalTransition`.
+`create_job` submits a new pending job. Running states: downloading -> transcribing -> analyzing
+-> slicing, one per stage of `viralclipper.stages`. A cancel request on a claimed or running job
+sets `cancel_requested`, which its worker honours with `stop_job`.
 
-Workers: `claim_job` atomically gives an unclaimed, unfinished job to one worker (a job stays
-claimed until it finishes or is re-queued); the worker calls `heartbeat` while it runs;
-`stale_jobs` finds claimed jobs whose heartbeat stopped and `requeue_stale` puts one back to
-pending, unless it moved on meanwhile.
+Every move is a conditional `UPDATE ... WHERE status = <old> AND <holder>`, so when two workers
+(or a worker and a user) race only one of them moves the job; the other gets `NotAllowedNow`.
+A worker calls `heartbeat` while it runs; `stale_jobs` finds claimed jobs whose heartbeat stopped
+and `requeue_stale` puts one back to pending, unless it moved on or beat again meanwhile.
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import func, or_, update
 from sqlmodel import col, delete, select
 
 from viralclipper.models.db import session
 from viralclipper.models.tables import Clip, Job, JobEvent, utcnow
+from viralclipper.stages import REANALYZE_FROM, STAGES, Stage, has_transcript, stages_after
 
 
 class JobStatus(StrEnum):
@@ -49,57 +52,123 @@ class JobStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-RUNNING_STATES = frozenset(
-    {JobStatus.DOWNLOADING, JobStatus.TRANSCRIBING, JobStatus.ANALYZING, JobStatus.SLICING}
-)
-FINISHED_STATES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
-STAGES = ("download", "transcribe", "analyze", "slice")
-STAGE_STATUS = {
-    "download": JobStatus.DOWNLOADING,
-    "transcribe": JobStatus.TRANSCRIBING,
-    "analyze": JobStatus.ANALYZING,
-    "slice": JobStatus.SLICING,
+S = JobStatus
+# the status of a job while each stage runs
+STAGE_STATUS: dict[Stage, JobStatus] = {
+    "download": S.DOWNLOADING,
+    "transcribe": S.TRANSCRIBING,
+    "analyze": S.ANALYZING,
+    "slice": S.SLICING,
 }
+RUNNING_STATES = frozenset(STAGE_STATUS.values())
+FINISHED_STATES = frozenset({S.COMPLETED, S.FAILED, S.CANCELLED})
+ACTIVE_STATES = RUNNING_STATES | {S.PENDING}
 EVENT_LEVELS = ("info", "warning", "error")
 
-_ABORT_OR_REQUEUE = {JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.PENDING}
-TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
-    # and to resume_status(last_completed_stage): downloading for a new job
-    JobStatus.PENDING: frozenset({JobStatus.CANCELLED}),
-    JobStatus.DOWNLOADING: frozenset({JobStatus.TRANSCRIBING, *_ABORT_OR_REQUEUE}),
-    JobStatus.TRANSCRIBING: frozenset({JobStatus.ANALYZING, *_ABORT_OR_REQUEUE}),
-    JobStatus.ANALYZING: frozenset({JobStatus.SLICING, *_ABORT_OR_REQUEUE}),
-    JobStatus.SLICING: frozenset({JobStatus.COMPLETED, *_ABORT_OR_REQUEUE}),
-    JobStatus.COMPLETED: frozenset({JobStatus.ANALYZING, JobStatus.PENDING}),
-    JobStatus.FAILED: frozenset({JobStatus.PENDING}),
-    JobStatus.CANCELLED: frozenset({JobStatus.PENDING}),
-}
 
-# Fields only `transition`/`claim_job` may change, and those nobody changes.
-_PROTECTED_FIELDS = {"id", "user_id", "created_at", "status"}
+class Move(StrEnum):
+    CLAIM = "claim"
+    ADVANCE = "advance"
+    FAIL = "fail"
+    STOP = "stop"
+    CANCEL = "cancel"
+    RETRY = "retry"
+    REANALYZE = "reanalyze"
+    REQUEUE = "requeue"
+
+
+Holder = Literal["nobody", "the worker", "a stale worker"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[JobStatus]
+    target: JobStatus | None  # None: the status of the job's first unfinished stage
+    holder: Holder  # who must hold the job for the move
+
+
+TRANSITIONS: dict[Move, Rule] = {
+    Move.CLAIM: Rule(frozenset({S.PENDING}), S.PENDING, "nobody"),
+    Move.ADVANCE: Rule(ACTIVE_STATES, None, "the worker"),
+    Move.FAIL: Rule(RUNNING_STATES, S.FAILED, "the worker"),
+    Move.STOP: Rule(RUNNING_STATES, S.CANCELLED, "the worker"),
+    Move.CANCEL: Rule(frozenset({S.PENDING}), S.CANCELLED, "nobody"),
+    Move.RETRY: Rule(frozenset({S.FAILED, S.CANCELLED}), S.PENDING, "nobody"),
+    Move.REANALYZE: Rule(FINISHED_STATES, S.PENDING, "nobody"),
+    Move.REQUEUE: Rule(ACTIVE_STATES, S.PENDING, "a stale worker"),
+}
+_VERBS = {
+    Move.CLAIM: "claimed",
+    Move.ADVANCE: "moved on",
+    Move.FAIL: "failed",
+    Move.STOP: "stopped",
+    Move.CANCEL: "cancelled",
+    Move.RETRY: "retried",
+    Move.REANALYZE: "re-analyzed",
+    Move.REQUEUE: "re-queued",
+}
+_ORDER = [*STAGE_STATUS.values(), S.COMPLETED]  # advance goes one step along this
+_PROTECTED_FIELDS = {"id", "user_id", "created_at", "status", "worker_id"}
 _MAX_RACE_RETRIES = 5
 
 
-class IllegalTransition(Exception):  # noqa: N818 - the name says what it is
-    """A status change the lifecycle does not allow (or another worker moved the job first)."""
+class JobActionError(Exception):
+    """What someone asked of a job cannot be done: the message is a sentence for the user."""
 
 
-def resume_status(last_completed_stage: str | None) -> JobStatus:
-    """The state a pending job moves to when a worker picks it up: the status of the first stage
-    it has not finished yet (completed when every stage is done)."""
-    if last_completed_stage is None:
-        return JobStatus.DOWNLOADING
-    following = STAGES[STAGES.index(last_completed_stage) + 1 :]
-    return STAGE_STATUS[following[0]] if following else JobStatus.COMPLETED
+class JobNotFound(JobActionError, LookupError):
+    """No such job, or not the user's (both look the same to the user)."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"Job {job_id} was not found.")
 
 
-def can_transition(
-    old: JobStatus | str, new: JobStatus | str, last_completed_stage: str | None = None
-) -> bool:
-    old, new = JobStatus(old), JobStatus(new)
-    if old is JobStatus.PENDING and new is resume_status(last_completed_stage):
-        return True
-    return new in TRANSITIONS[old]
+class NotAllowedNow(JobActionError):
+    """The job's state does not allow that move now (or another worker moved it first)."""
+
+
+class JobState(Protocol):
+    status: str
+    last_completed_stage: str | None
+    worker_id: str | None
+
+
+def next_status(last_completed_stage: str | None) -> JobStatus:
+    """Where `advance` leads: the status of the first stage not finished yet (completed when every
+    stage is done)."""
+    following = stages_after(last_completed_stage)
+    return STAGE_STATUS[following[0]] if following else S.COMPLETED
+
+
+def refusal(job: JobState, move: Move, job_id: int | None = None) -> str | None:
+    """Why `move` is not allowed for the job as it is now (None: it is allowed, as far as the
+    status and, for moves users make, the claim say). The one statement of each rule, shared by
+    the moves below and the pages that offer them."""
+    rule = TRANSITIONS[move]
+    name = f"Job {job_id}" if job_id is not None else "The job"
+    status = JobStatus(job.status)
+    if status not in rule.sources:
+        allowed = " or ".join(sorted(rule.sources))
+        return f"{name} is {status}: only a job that is {allowed} can be {_VERBS[move]}."
+    if rule.holder == "nobody" and job.worker_id is not None:
+        return f"{name} is still being worked on: wait for it, or cancel it first."
+    if move is Move.REANALYZE and not has_transcript(job.last_completed_stage):
+        return f"{name} has no transcript yet: retry it instead."
+    if move is Move.ADVANCE:
+        target = next_status(job.last_completed_stage)
+        if status is not S.PENDING and _ORDER.index(target) != _ORDER.index(status) + 1:
+            return f"{name} cannot go from {status} to {target}."
+    return None
+
+
+def can_reanalyze(job: JobState) -> bool:
+    """Whether a user may ask for the job to be analyzed again: it has a transcript and it is
+    finished (so no worker holds it)."""
+    return refusal(job, Move.REANALYZE) is None
+
+
+def can_retry(job: JobState) -> bool:
+    return refusal(job, Move.RETRY) is None
 
 
 @dataclass
@@ -114,6 +183,7 @@ class JobFiles:
 
 
 def create_job(user_id: int, source_url: str, options: dict[str, Any] | None = None) -> Job:
+    """Submit: a new pending job, for a worker to claim."""
     with session() as db:
         job = Job(user_id=user_id, source_url=source_url, options=dict(options or {}))
         db.add(job)
@@ -192,100 +262,164 @@ def count_jobs_by_status(user_id: int | None = None) -> dict[str, int]:
     return {status.value: counts.get(status.value, 0) for status in JobStatus}
 
 
-def _transition_values(
-    old: JobStatus, new: JobStatus, step: str | None, error: str | None
+def _values(
+    move: Move,
+    old: JobStatus,
+    new: JobStatus,
+    worker_id: str | None,
+    step: str | None,
+    error: str | None,
 ) -> dict[str, Any]:
-    """The columns that change with a status change, besides the status itself."""
+    """The columns that change with a move, besides those the move's function adds."""
     now = utcnow()
     values: dict[str, Any] = {"status": new, "updated_at": now}
+    if move is Move.CLAIM:
+        values.update(worker_id=worker_id, heartbeat_at=now, attempts=Job.attempts + 1)
     if step is not None:
         values["current_step"] = step
-    if error is not None or new is JobStatus.FAILED:
+    if new in FINISHED_STATES or move in (Move.RETRY, Move.REANALYZE, Move.REQUEUE):
+        values.update(worker_id=None, heartbeat_at=None)
+    values["finished_at"] = now if new in FINISHED_STATES else None
+    if new is S.FAILED:
         values["error_message"] = error or "The job failed."
-    if new in FINISHED_STATES:
-        values.update(finished_at=now, worker_id=None, heartbeat_at=None)
-    if new is JobStatus.COMPLETED:
+    if new is S.COMPLETED:
         values["progress"] = 100.0
-    if new is JobStatus.PENDING:
-        values.update(finished_at=None, worker_id=None, heartbeat_at=None)
     if old in FINISHED_STATES:  # a retry or a re-analysis starts a fresh run
-        values.update(error_message=error, cancel_requested=False, finished_at=None)
-    if (
-        (old is JobStatus.PENDING and new in RUNNING_STATES)
-        or new is JobStatus.ANALYZING
-        and old in FINISHED_STATES
-    ):
+        values.update(error_message=None, cancel_requested=False)
+    if move is Move.ADVANCE and old is S.PENDING:
         values["started_at"] = now  # when the current run started
     return values
 
 
-def transition(
+def _holder_filters(rule: Rule, worker_id: str | None, stale_before: datetime | None) -> list:
+    if rule.holder == "nobody":
+        return [col(Job.worker_id).is_(None)]
+    filters = [Job.worker_id == worker_id]
+    if rule.holder == "a stale worker":
+        filters.append(or_(col(Job.heartbeat_at).is_(None), col(Job.heartbeat_at) < stale_before))
+    return filters
+
+
+def _move(
     job_id: int,
-    new_status: JobStatus | str,
+    move: Move,
     *,
+    worker_id: str | None = None,
     step: str | None = None,
     error: str | None = None,
-    worker_id: str | None = None,
+    stale_before: datetime | None = None,
+    **extra: Any,
 ) -> Job:
-    """Move a job to `new_status`, or raise IllegalTransition (LookupError for no such job).
-
-    With `worker_id`, the move only happens while that worker still holds the job, so a worker
-    whose job was re-queued after a missed heartbeat cannot move it any more.
-    """
-    new = JobStatus(new_status)
+    """Make `move` by the rules of `TRANSITIONS`, as one conditional UPDATE; JobNotFound or
+    NotAllowedNow (with the reason) when it cannot be made. `extra` are more columns to set in
+    the same UPDATE."""
+    rule = TRANSITIONS[move]
     for _ in range(_MAX_RACE_RETRIES):
         with session() as db:
             job = db.get(Job, job_id)
             if job is None:
-                raise LookupError(f"There is no job with id {job_id}.")
+                raise JobNotFound(job_id)
+            reason = refusal(job, move, job_id)
+            if reason:
+                raise NotAllowedNow(reason)
             old = JobStatus(job.status)
-            if not can_transition(old, new, job.last_completed_stage):
-                raise IllegalTransition(f"Job {job_id} cannot go from {old} to {new}.")
-            if worker_id is not None and job.worker_id != worker_id:
-                raise IllegalTransition(f"Job {job_id} is not held by worker {worker_id}.")
-            query = update(Job).where(Job.id == job_id, Job.status == old)
-            if worker_id is not None:
-                query = query.where(Job.worker_id == worker_id)
-            moved = db.exec(query.values(**_transition_values(old, new, step, error))).rowcount
-            if moved:
+            new = rule.target or next_status(job.last_completed_stage)
+            query = update(Job).where(
+                Job.id == job_id, Job.status == old, *_holder_filters(rule, worker_id, stale_before)
+            )
+            values = {**_values(move, old, new, worker_id, step, error), **extra}
+            if db.exec(query.values(**values)).rowcount:
                 return db.get(Job, job_id, populate_existing=True)
-        # Someone else changed the job between our read and our update: look again.
-    raise IllegalTransition(f"Job {job_id} kept changing; could not move it to {new}.")
+            if db.get(Job, job_id, populate_existing=True).status == old:
+                holder = "nobody" if rule.holder == "nobody" else f"worker {worker_id}"
+                raise NotAllowedNow(f"Job {job_id} is not held by {holder}.")
+        # Someone else moved the job between our read and our update: look again.
+    raise NotAllowedNow(f"Job {job_id} kept changing; it could not be {_VERBS[move]}.")
 
 
 def claim_job(job_id: int, worker_id: str) -> Job | None:
-    """Give an unclaimed, unfinished job to `worker_id`; None when another worker has it or it is
-    finished. Sets the heartbeat and counts the attempt."""
-    now = utcnow()
-    query = (
-        update(Job)
-        .where(
-            Job.id == job_id,
-            col(Job.worker_id).is_(None),
-            col(Job.status).not_in(list(FINISHED_STATES)),
-        )
-        .values(worker_id=worker_id, heartbeat_at=now, attempts=Job.attempts + 1, updated_at=now)
-    )
+    """Give an unclaimed pending job to `worker_id`; None when another worker has it or it is
+    not pending. Sets the heartbeat and counts the attempt."""
+    try:
+        return _move(job_id, Move.CLAIM, worker_id=worker_id)
+    except JobActionError:
+        return None
+
+
+def advance_job(job_id: int, worker_id: str, *, step: str | None = None) -> Job:
+    """The worker that holds the job moves it to its first unfinished stage (completed after the
+    last): a pending job starts (or resumes), a running one goes on once its stage is recorded."""
+    return _move(job_id, Move.ADVANCE, worker_id=worker_id, step=step)
+
+
+def fail_job(job_id: int, worker_id: str, error: str, *, step: str = "failed") -> Job:
+    """The worker gives up on a running job; `error` is the sentence the user reads."""
+    return _move(job_id, Move.FAIL, worker_id=worker_id, step=step, error=error)
+
+
+def stop_job(job_id: int, worker_id: str, *, step: str = "cancelled") -> Job:
+    """The worker stops a running job whose cancellation was requested."""
+    return _move(job_id, Move.STOP, worker_id=worker_id, step=step)
+
+
+def request_cancel(job_id: int) -> Job:
+    """Cancel a job: an unclaimed pending job becomes `cancelled` at once; a claimed or running
+    one gets `cancel_requested`, which its worker sees at the next progress report and honours
+    with `stop_job`. Finished jobs are left alone. Returns the job afterwards."""
+    try:
+        return _move(job_id, Move.CANCEL, step="Cancelled", cancel_requested=True)
+    except NotAllowedNow:
+        pass  # claimed or running: ask its worker
+    stoppable = TRANSITIONS[Move.STOP].sources | TRANSITIONS[Move.CANCEL].sources
     with session() as db:
-        if db.exec(query).rowcount == 0:
-            return None
-        return db.get(Job, job_id)
+        db.exec(
+            update(Job)
+            .where(Job.id == job_id, col(Job.status).in_(list(stoppable)))
+            .values(cancel_requested=True, updated_at=utcnow())
+        )
+        return db.get(Job, job_id, populate_existing=True)
 
 
-def release_job(job_id: int, worker_id: str) -> bool:
-    """Give back a claimed job without changing its status (e.g. a worker shutting down)."""
-    return _update_held(job_id, worker_id, worker_id=None, heartbeat_at=None)
+def retry_job(job_id: int, *, step: str = "queued for retry") -> Job:
+    """Queue a failed or cancelled job again; it resumes after the last stage it finished."""
+    return _move(job_id, Move.RETRY, step=step)
+
+
+def reanalyze_job(
+    job_id: int, options: dict[str, Any], *, step: str = "queued for re-analysis"
+) -> Job:
+    """Queue a finished job that has its transcript to be analyzed and cut again with `options`
+    (the settings snapshot it now runs with); nothing changes when it cannot be."""
+    return _move(
+        job_id,
+        Move.REANALYZE,
+        step=step,
+        options=dict(options),
+        last_completed_stage=REANALYZE_FROM,
+    )
+
+
+def requeue_stale(
+    job_id: int, stale_worker_id: str, older_than_seconds: float, *, step: str | None = None
+) -> Job | None:
+    """Put a job whose worker stopped beating back to pending and unclaimed, for another worker.
+    Nothing happens (None) when the job is no longer held by `stale_worker_id` (it finished, or
+    another recoverer re-queued it and a new worker claimed it) or its heartbeat is fresh."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    try:
+        return _move(
+            job_id, Move.REQUEUE, worker_id=stale_worker_id, step=step, stale_before=cutoff
+        )
+    except JobActionError:
+        return None
 
 
 def heartbeat(job_id: int, worker_id: str) -> bool:
     """Refresh the heartbeat; False when the worker no longer holds the job (it should stop)."""
-    return _update_held(job_id, worker_id, heartbeat_at=utcnow())
-
-
-def _update_held(job_id: int, worker_id: str, **values: Any) -> bool:
+    now = utcnow()
     query = update(Job).where(Job.id == job_id, Job.worker_id == worker_id)
     with session() as db:
-        return db.exec(query.values(**values, updated_at=utcnow())).rowcount == 1
+        return db.exec(query.values(heartbeat_at=now, updated_at=now)).rowcount == 1
 
 
 def stale_jobs(older_than_seconds: float) -> list[Job]:
@@ -316,24 +450,6 @@ def forgotten_pending_jobs(older_than_seconds: float) -> list[Job]:
         return list(db.exec(query.order_by(col(Job.id))).all())
 
 
-def requeue_stale(job_id: int, stale_worker_id: str, *, step: str | None = None) -> Job | None:
-    """Put a job whose worker stopped back to pending and unclaimed, for another worker.
-
-    Atomic: nothing happens (None) when the job is no longer held by `stale_worker_id` (it
-    finished, or another recoverer re-queued it and a new worker claimed it meanwhile).
-    """
-    values = _transition_values(JobStatus.DOWNLOADING, JobStatus.PENDING, step, None)
-    query = update(Job).where(
-        Job.id == job_id,
-        Job.worker_id == stale_worker_id,
-        col(Job.status).not_in(list(FINISHED_STATES)),
-    )
-    with session() as db:
-        if db.exec(query.values(**values)).rowcount == 0:
-            return None
-        return db.get(Job, job_id, populate_existing=True)
-
-
 def jobs_updated_since(since: datetime, user_id: int | None = None) -> list[Job]:
     """Jobs changed after `since` (aware UTC), oldest change first: for polling subscribers."""
     query = select(Job).where(col(Job.updated_at) > since)
@@ -355,7 +471,8 @@ def set_progress(job_id: int, progress: float, step: str | None = None) -> Job |
 
 
 def record_stage(job_id: int, stage: str, seconds: float) -> Job:
-    """Mark `stage` finished: sets last_completed_stage and stage_seconds[stage]."""
+    """Mark `stage` finished: sets last_completed_stage and stage_seconds[stage] (so the job can
+    `advance` past it)."""
     if stage not in STAGES:
         raise ValueError(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
     with session() as db:
@@ -367,7 +484,7 @@ def record_stage(job_id: int, stage: str, seconds: float) -> Job:
             .values(last_completed_stage=stage, updated_at=utcnow())
         )
         if locked.rowcount == 0:
-            raise LookupError(f"There is no job with id {job_id}.")
+            raise JobNotFound(job_id)
         job = db.get(Job, job_id, populate_existing=True)
         job.stage_seconds = {**job.stage_seconds, stage: round(float(seconds), 3)}
         db.add(job)
@@ -375,7 +492,8 @@ def record_stage(job_id: int, stage: str, seconds: float) -> Job:
 
 
 def update_job(job_id: int, **fields: Any) -> Job:
-    """Set metadata, paths, options and the like. The status only changes through `transition`."""
+    """Set metadata, paths, options and the like. The status and the claim change only through
+    the moves above."""
     protected = sorted(set(fields) & _PROTECTED_FIELDS)
     unknown = sorted(set(fields) - set(Job.model_fields))
     if protected or unknown:
@@ -383,33 +501,7 @@ def update_job(job_id: int, **fields: Any) -> Job:
     with session() as db:
         updated = db.exec(update(Job).where(Job.id == job_id).values(**fields, updated_at=utcnow()))
         if updated.rowcount == 0:
-            raise LookupError(f"There is no job with id {job_id}.")
-        return db.get(Job, job_id, populate_existing=True)
-
-
-def request_cancel(job_id: int) -> Job | None:
-    """Cancel a job: an unclaimed pending job becomes `cancelled` at once; a claimed or running
-    one gets `cancel_requested`, which its worker sees at the next progress report. Finished
-    jobs are left alone. Returns the job afterwards (None when it does not exist)."""
-    with session() as db:
-        cancelled_now = db.exec(
-            update(Job)
-            .where(
-                Job.id == job_id,
-                Job.status == JobStatus.PENDING,
-                col(Job.worker_id).is_(None),
-            )
-            .values(
-                **_transition_values(JobStatus.PENDING, JobStatus.CANCELLED, "Cancelled", None),
-                cancel_requested=True,
-            )
-        ).rowcount
-        if not cancelled_now:
-            db.exec(
-                update(Job)
-                .where(Job.id == job_id, col(Job.status).not_in(list(FINISHED_STATES)))
-                .values(cancel_requested=True, updated_at=utcnow())
-            )
+            raise JobNotFound(job_id)
         return db.get(Job, job_id, populate_existing=True)
 
 

@@ -25,9 +25,8 @@ from viralclipper.pipeline.render import make_thumbnail, render_clip, write_srt
 from viralclipper.pipeline.select import select_clips
 from viralclipper.pipeline.transcribe import transcribe
 from viralclipper.pipeline.transcript import Transcript
+from viralclipper.stages import Stage
 
-Stage = Literal["download", "transcribe", "analyze", "slice"]
-STAGES: tuple[Stage, ...] = ("download", "transcribe", "analyze", "slice")
 MANIFEST = "clips.json"
 
 

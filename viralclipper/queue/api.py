@@ -7,7 +7,7 @@ from pathlib import Path
 
 from viralclipper.config import get_settings
 from viralclipper.models import jobs
-from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus
+from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobNotFound, JobStatus
 from viralclipper.models.settings import get_user_settings
 from viralclipper.models.tables import Job
 from viralclipper.pipeline.criteria import Criterion, load_criteria
@@ -23,10 +23,6 @@ from viralclipper.queue.events import publish
 from viralclipper.queue.runner import job_dir
 
 
-class JobNotFound(LookupError):
-    """No such job, or not the user's (both look the same to the user)."""
-
-
 def options_for_user(user_id: int) -> ClipOptions:
     """A snapshot of the user's settings, which the job keeps for its whole life."""
     s = get_user_settings(user_id)
@@ -39,7 +35,7 @@ def options_for_user(user_id: int) -> ClipOptions:
 def _owned(job_id: int, user_id: int | None) -> Job:
     job = jobs.get_job(job_id, user_id=user_id)
     if job is None:
-        raise JobNotFound(f"job {job_id} not found")
+        raise JobNotFound(job_id)
     return job
 
 
@@ -81,26 +77,22 @@ def cancel_job(job_id: int, user_id: int | None = None) -> Job:
 
 
 def retry_job(job_id: int, user_id: int | None = None) -> Job:
-    """Queue a failed or cancelled job again; it resumes after the last stage it finished."""
+    """Queue a failed or cancelled job again; it resumes after the last stage it finished.
+    NotAllowedNow for any other job (one a worker still runs above all)."""
     _owned(job_id, user_id)
-    job = jobs.transition(job_id, JobStatus.PENDING, step="queued for retry")
+    job = jobs.retry_job(job_id)
     return _enqueue(job, f"retry: resuming after {job.last_completed_stage or 'the start'}")
 
 
 def reanalyze_job(job_id: int, user_id: int | None = None) -> Job:
-    """Analyze and render again from the cached transcript, with the owner's current settings."""
+    """Analyze and render again from the cached transcript, with the owner's current settings.
+    NotAllowedNow unless the job is finished and has its transcript."""
     job = _owned(job_id, user_id)
-    if job.last_completed_stage not in ("transcribe", "analyze", "slice"):
-        raise ValueError("this job has no transcript yet: wait for it, or retry it")
-    jobs.update_job(
-        job_id,
-        options={
-            **options_for_user(job.user_id).model_dump(mode="json"),
-            "upload": (job.options or {}).get("upload", False),
-        },
-        last_completed_stage="transcribe",
-    )
-    job = jobs.transition(job_id, JobStatus.PENDING, step="queued for re-analysis")
+    options = {
+        **options_for_user(job.user_id).model_dump(mode="json"),
+        "upload": (job.options or {}).get("upload", False),
+    }
+    job = jobs.reanalyze_job(job_id, options)
     return _enqueue(job, "re-analysis with the current settings")
 
 

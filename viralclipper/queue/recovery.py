@@ -22,10 +22,13 @@ def recover_stale_jobs() -> list[int]:
     requeued = []
     for stale in jobs.stale_jobs(stale_after):
         job = jobs.requeue_stale(
-            stale.id, stale.worker_id, step=f"re-queued after its worker stopped ({stale.status})"
+            stale.id,
+            stale.worker_id,
+            stale_after,
+            step=f"re-queued after its worker stopped ({stale.status})",
         )
         if job is None:
-            continue  # it finished, or another recoverer got there first
+            continue  # it finished, beat again, or another recoverer got there first
         jobs.add_event(
             job.id,
             "warning",

@@ -17,16 +17,14 @@ from pathlib import Path
 from viralclipper.config import get_settings
 from viralclipper.models import clips as clip_store
 from viralclipper.models import jobs
-from viralclipper.models.jobs import JobStatus
+from viralclipper.models.jobs import JobActionError
 from viralclipper.models.tables import Job
 from viralclipper.pipeline import cache
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.process import (
-    STAGES,
     ClipOptions,
-    Stage,
     stage_analyze,
     stage_download,
     stage_slice,
@@ -37,22 +35,9 @@ from viralclipper.pipeline.render import make_thumbnail, render_clip, write_srt
 from viralclipper.pipeline.transcript import Transcript
 from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.events import publish
+from viralclipper.stages import STAGE_PROGRESS, Stage, stages_after
 
 log = logging.getLogger(__name__)
-
-STAGE_STATUS: dict[Stage, JobStatus] = {
-    "download": JobStatus.DOWNLOADING,
-    "transcribe": JobStatus.TRANSCRIBING,
-    "analyze": JobStatus.ANALYZING,
-    "slice": JobStatus.SLICING,
-}
-# where each stage's own 0..1 lands in the job's 0..100
-STAGE_RANGE: dict[Stage, tuple[float, float]] = {
-    "download": (0, 20),
-    "transcribe": (20, 60),
-    "analyze": (60, 80),
-    "slice": (80, 100),
-}
 
 _transcription_slots: threading.BoundedSemaphore | None = None
 _slots_lock = threading.Lock()
@@ -90,7 +75,7 @@ class JobReporter:
     ) -> None:
         self.job_id, self.worker, self.stage, self.clock = job.id, worker, stage, clock
         self.interval = get_settings().progress_interval_seconds
-        self.low, self.high = STAGE_RANGE[stage]
+        self.low, self.high = STAGE_PROGRESS[stage]
         self.last_write = 0.0
         self.last_cancel_check = 0.0
         self.cancelled = False
@@ -166,8 +151,7 @@ class JobMonitor:
 
 
 def stages_to_run(job: Job) -> list[Stage]:
-    done = job.last_completed_stage
-    return list(STAGES[STAGES.index(done) + 1 :]) if done in STAGES else list(STAGES)
+    return stages_after(job.last_completed_stage)
 
 
 def run_job(job_id: int) -> None:
@@ -184,12 +168,12 @@ def run_job(job_id: int) -> None:
                 job = _run_stage(job, stage, worker, monitor)
         count = clip_store.count_clips(job_id=job_id)
         jobs.add_event(job_id, "info", f"completed with {count} clips")
-        _finish(job_id, JobStatus.COMPLETED, worker, step="completed")
-    except (LostClaim, jobs.IllegalTransition):
+        _finish(lambda: jobs.advance_job(job_id, worker, step="completed"))
+    except (LostClaim, JobActionError):
         log.warning("job %s was taken over by another worker; stopping here", job_id)
     except Cancelled:
         jobs.add_event(job_id, "warning", "cancelled")
-        _finish(job_id, JobStatus.CANCELLED, worker, step="cancelled")
+        _finish(lambda: jobs.stop_job(job_id, worker))
     except PipelineError as exc:
         _fail(job_id, worker, str(exc))
     except Exception as exc:  # the job must end readable even on a bug
@@ -198,22 +182,22 @@ def run_job(job_id: int) -> None:
     clean_cache_safely()  # what this job no longer holds may now go
 
 
-def _finish(
-    job_id: int, status: JobStatus, worker: str, step: str, error: str | None = None
-) -> None:
+def _finish(move: Callable[[], Job]) -> None:
+    """Make the job's last move and tell its subscribers; a job taken over or deleted meanwhile
+    is left to whoever has it now."""
     try:
-        publish(jobs.transition(job_id, status, step=step, error=error, worker_id=worker))
-    except (jobs.IllegalTransition, LookupError):
-        log.warning("job %s moved on (taken over or deleted) before it could be %s", job_id, status)
+        publish(move())
+    except JobActionError as exc:
+        log.warning("could not finish the job: %s", exc)
 
 
 def _fail(job_id: int, worker: str, message: str, detail: str | None = None) -> None:
     jobs.add_event(job_id, "error", message if detail is None else f"{message}\n{detail}")
-    _finish(job_id, JobStatus.FAILED, worker, step="failed", error=message)
+    _finish(lambda: jobs.fail_job(job_id, worker, message))
 
 
 def _run_stage(job: Job, stage: Stage, worker: str, monitor: JobMonitor) -> Job:
-    job = jobs.transition(job.id, STAGE_STATUS[stage], step=f"{stage} started", worker_id=worker)
+    job = jobs.advance_job(job.id, worker, step=f"{stage} started")
     publish(job)
     jobs.add_event(job.id, "info", f"{stage} started")
     monitor.stage_reporter = JobReporter(job, worker, stage)
@@ -304,7 +288,7 @@ def _clip_row(clip, clips_dir: Path) -> dict:
     }
 
 
-STAGE_RUNNERS = {
+STAGE_RUNNERS: dict[Stage, Callable[[Job, Reporter], dict]] = {
     "download": _download,
     "transcribe": _transcribe,
     "analyze": _analyze,

@@ -8,9 +8,17 @@ from pathlib import Path
 from nicegui import run, ui
 
 from viralclipper.models import clips, jobs
-from viralclipper.models.jobs import FINISHED_STATES, STAGE_STATUS, STAGES, JobStatus
+from viralclipper.models.jobs import (
+    FINISHED_STATES,
+    STAGE_STATUS,
+    JobStatus,
+    can_reanalyze,
+    can_retry,
+)
 from viralclipper.models.tables import Clip, Job, JobEvent, User
 from viralclipper.queue import api
+from viralclipper.stages import STAGE_LABELS, STAGES
+from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import (
     JobProgress,
@@ -29,12 +37,6 @@ from viralclipper.ui.components import (
 from viralclipper.ui.frame import frame
 from viralclipper.ui.live import LiveJobs
 
-STAGE_NAMES = {
-    "download": "Download",
-    "transcribe": "Transcribe",
-    "analyze": "Analyze",
-    "slice": "Cut clips",
-}
 # Quasar's dense timeline puts the subtitle (here the duration) above a heading-sized title:
 # show the stage name first, at body size, with its duration under it.
 TIMELINE_CSS = """
@@ -182,16 +184,13 @@ class JobView:
                     icon="stop_circle",
                     on_click=lambda: self.act(api.cancel_job, "Cancel requested."),
                 ).props("outline no-caps color=orange-8")
-            if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            if can_retry(job):
                 ui.button(
                     "Retry",
                     icon="replay",
                     on_click=lambda: self.act(api.retry_job, "Queued again."),
                 ).props("unelevated no-caps")
-            if (
-                job.last_completed_stage in ("transcribe", "analyze", "slice")
-                and job.status in FINISHED_STATES
-            ):
+            if can_reanalyze(job):
                 ui.button(
                     "Re-analyze",
                     icon="auto_awesome",
@@ -222,7 +221,7 @@ class JobView:
                     if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
                         note = "not reached"
                 ui.timeline_entry(
-                    title=STAGE_NAMES[stage], subtitle=note, icon=icon, color=color
+                    title=STAGE_LABELS[stage], subtitle=note, icon=icon, color=color
                 ).mark(f"stage-{stage}")
 
     def event_log(self, events: list[JobEvent]) -> None:
@@ -276,18 +275,14 @@ class JobView:
             self.player.play()
 
     async def act(self, action, done: str) -> None:
-        try:
-            await run.io_bound(action, self.job.id, self.user.id)
-        except (api.JobNotFound, jobs.IllegalTransition, ValueError) as exc:
-            ui.notify(f"Could not do that: {exc}", type="warning")
-            return
-        ui.notify(done)
-        await self.reload()
+        if await job_action(action, self.job.id, self.user.id):
+            ui.notify(done)
+            await self.reload()
 
     async def delete(self) -> None:
         if await confirm(f"Delete “{job_title(self.job)}”, its clips and files?", "Delete"):
-            await run.io_bound(api.delete_job, self.job.id, self.user.id)
-            ui.notify("Job deleted.")
+            if await job_action(api.delete_job, self.job.id, self.user.id):
+                ui.notify("Job deleted.")
             ui.navigate.to("/jobs")
 
     async def reload(self) -> None:

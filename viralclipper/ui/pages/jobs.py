@@ -13,10 +13,11 @@ from nicegui import events, run, ui
 
 from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
-from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus
+from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus, can_retry
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue import api
 from viralclipper.queue.api import PipelineError
+from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import (
     JobProgress,
@@ -296,16 +297,12 @@ class JobTable:
         act("visibility", "View", lambda: ui.navigate.to(f"/jobs/{job.id}"))
         if job.status not in FINISHED_STATES:
             act("stop_circle", "Cancel", lambda: self.run_action(api.cancel_job, job, "Cancelling"))
-        if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        if can_retry(job):
             act("replay", "Retry", lambda: self.run_action(api.retry_job, job, "Retrying"))
         act("delete", "Delete", lambda: self.delete(job), color="negative")
 
     async def run_action(self, action, job: Job, doing: str) -> None:
-        try:
-            await run.io_bound(action, job.id, self.user.id)
-        except (api.JobNotFound, jobs.IllegalTransition, ValueError) as exc:
-            ui.notify(f"Could not do that: {exc}", type="warning")
-        else:
+        if await job_action(action, job.id, self.user.id):
             ui.notify(f"{doing} job {job.id}.")
         await self.reload()
 

@@ -11,10 +11,11 @@ from nicegui import run, ui
 
 from viralclipper.config import get_settings
 from viralclipper.models import jobs
-from viralclipper.models.jobs import FINISHED_STATES
+from viralclipper.models.jobs import can_reanalyze
 from viralclipper.models.settings import get_user_settings, save_user_settings
 from viralclipper.models.tables import User
 from viralclipper.queue import api
+from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import confirm, job_title, section_title
 from viralclipper.ui.frame import frame
@@ -226,12 +227,7 @@ class SettingsForm:
             )
 
     def save_card(self) -> None:
-        finished = [
-            job
-            for job in jobs.list_jobs(self.user.id, limit=100)
-            if job.status in FINISHED_STATES
-            and job.last_completed_stage in ("transcribe", "analyze", "slice")
-        ]
+        finished = [job for job in jobs.list_jobs(self.user.id, limit=100) if can_reanalyze(job)]
         with ui.card().classes("w-full p-5 gap-3"):
             ui.button("Save settings", icon="save", on_click=self.save).props(
                 "unelevated no-caps"
@@ -312,9 +308,5 @@ class SettingsForm:
             return
         if not await self.save():
             return
-        try:
-            await run.io_bound(api.reanalyze_job, job_id, self.user.id)
-        except (api.JobNotFound, jobs.IllegalTransition, ValueError) as exc:
-            ui.notify(f"Could not re-analyze: {exc}", type="warning")
-            return
-        ui.navigate.to(f"/jobs/{job_id}")
+        if await job_action(api.reanalyze_job, job_id, self.user.id):
+            ui.navigate.to(f"/jobs/{job_id}")

@@ -1,0 +1,20 @@
+"""A user's action on a job from any page (cancel, retry, re-analyze, delete): it runs off the
+event loop, and what the user cannot do now (`JobActionError`) becomes one sentence on screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import run, ui
+
+from viralclipper.models.jobs import JobActionError
+
+
+async def job_action(action: Callable[[int, int], object], job_id: int, user_id: int) -> bool:
+    """`action(job_id, user_id)`; False (and a warning shown) when the job does not allow it."""
+    try:
+        await run.io_bound(action, job_id, user_id)
+    except JobActionError as exc:
+        ui.notify(str(exc), type="warning")
+        return False
+    return True
