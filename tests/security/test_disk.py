@@ -6,21 +6,19 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import reset_process_state
 from tests.http_server import VideoServer, serve_directory
-from tests.queue.conftest import FAST_RECOVERY, Backend, wait_for_status
+from tests.machine import require
+from tests.queue.conftest import Backend, wait_for_status
+from tests.ui.browser import AppServer, app_server, chromium
 from tests.waiting import wait_for
 from viralclipper.config import get_settings
 from viralclipper.models import jobs
@@ -30,8 +28,8 @@ from viralclipper.queue import api, cleanup
 from viralclipper.queue.runner import job_dir
 
 EMBEDDED = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+EMAIL = "ann@example.com"
 PASSWORD = "correct horse battery"
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @pytest.fixture(scope="module")
@@ -159,10 +157,12 @@ def test_cache_cap_evicts_the_least_recently_used_never_one_in_use(
 # --- permissions --------------------------------------------------------------------------------
 
 
-def cli(*args: str, env: dict[str, str], stdin: str = "") -> str:
+def cli(*args: str, stdin: str = "") -> str:
+    """`viralclipper ARGS` as an operator runs it on the server (pytest's marker left out)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     done = subprocess.run(
         [sys.executable, "-m", "viralclipper", *args],
-        env=env,
+        env={**env, "ALLOW_PRIVATE_URLS": "true"},
         input=stdin,
         capture_output=True,
         text=True,
@@ -172,80 +172,67 @@ def cli(*args: str, env: dict[str, str], stdin: str = "") -> str:
     return done.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def log_in_and_upload(server: AppServer, video: Path) -> None:
+    """A real browser: register (a session file), then upload `video` on the jobs page."""
+    from selenium.webdriver.common.by import By
+
+    with chromium() as browser:
+        browser.get(server.url("/register"))
+        wait_for(lambda: "first user" in browser.page_source, 15, "the register form")
+        for label, text in [
+            ("Email", EMAIL),
+            ("Password", PASSWORD),
+            ("Repeat password", PASSWORD),
+        ]:
+            browser.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']").send_keys(text)
+        browser.find_element(By.XPATH, "//button[normalize-space(.)='Create account']").click()
+        wait_for(lambda: browser.title.startswith("Dashboard"), 15, "the dashboard")
+        browser.get(server.url("/jobs"))
+        wait_for(lambda: browser.title.startswith("Jobs"), 15, "the jobs page")
+        browser.find_element(By.XPATH, "//button[normalize-space(.)='upload_fileUpload']").click()
+        chooser = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "input[type=file]"), 15, "the chooser"
+        )
+        chooser[0].send_keys(str(video))
+        wait_for(lambda: jobs.count_jobs() == 1, 60, "the upload's job", details=server.output)
 
 
-def test_the_data_dir_and_everything_in_it_is_private(videos: VideoServer, tmp_path: Path):
+def test_the_data_dir_and_everything_in_it_is_private(videos: VideoServer, short_talk: SampleTalk):
+    require("browser")
     data = get_settings().data_dir
     data.mkdir(mode=0o755)  # as an older version left it
     data.chmod(0o755)
-    # as outside pytest: NiceGUI takes PYTEST_CURRENT_TEST for its own test harness
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env.update(FAST_RECOVERY, ALLOW_PRIVATE_URLS="true")
-    with serving(env, tmp_path / "serve.log"):  # the web app and its embedded worker
+    with app_server(data, ALLOW_PRIVATE_URLS="true") as server:  # with its embedded worker
         assert stat.S_IMODE(data.stat().st_mode) == 0o700
-        cli("user", "create", "ann@example.com", "--admin", env=env, stdin=PASSWORD + "\n")
-        job_id = int(cli("jobs", "add", videos.url("a.mp4"), "--user", "ann@example.com", env=env))
-        reset_process_state()
-        done = wait_for(
-            lambda: (j := jobs.get_job(job_id)) and j.status in {"completed", "failed"} and j,
+        log_in_and_upload(server, short_talk.path)
+        cli("jobs", "add", videos.url("a.mp4"), "--user", EMAIL)
+        finished = wait_for(
+            lambda: len(done := jobs.list_jobs(status=["completed", "failed"])) == 2 and done,
             180,
-            f"job {job_id} to finish",
+            "both jobs to finish",
+            details=server.output,
         )
-        assert done.status == "completed", done.error_message
+        assert [j.status for j in finished] == ["completed"] * 2, server.output()
 
+    downloaded = next(j for j in finished if j.source_url.startswith("http"))
+    uploaded = next(j for j in finished if j is not downloaded)
     expected = [
         "viralclipper.db",
         "queue.db",
         "storage_secret",
-        f"media/{Path(done.media_path).parent.name}/video.mp4",
-        f"cache/audio/{Path(done.audio_path).name}",
-        f"jobs/{job_id}/clips/clip-01.mp4",
-        f"jobs/{job_id}/transcript.json",
+        "sessions",
+        Path(downloaded.media_path).relative_to(data),
+        Path(uploaded.media_path).relative_to(data),  # uploads/...
+        Path(downloaded.audio_path).relative_to(data),
+        f"jobs/{downloaded.id}/clips/clip-01.mp4",
+        f"jobs/{downloaded.id}/transcript.json",
     ]
     assert [name for name in expected if not (data / name).exists()] == []
+    assert list((data / "sessions").glob("*.json")), "no session was stored"
     wrong = {
         str(path.relative_to(data)): oct(stat.S_IMODE(path.stat().st_mode))
         for path in [data, *data.rglob("*")]
-        if stat.S_IMODE(path.stat().st_mode) != (0o700 if path.is_dir() else 0o600)
+        if path != server.log  # the test's own file
+        and stat.S_IMODE(path.stat().st_mode) != (0o700 if path.is_dir() else 0o600)
     }
     assert wrong == {}
-
-
-@contextmanager
-def serving(env: dict[str, str], log: Path) -> Iterator[None]:
-    """`viralclipper serve` on a free loopback port, until its login page answers; then stopped."""
-    port = free_port()
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "viralclipper",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-
-        def login_page() -> bool:
-            try:
-                with NO_PROXY.open(f"http://127.0.0.1:{port}/login", timeout=5) as page:
-                    return page.status == 200
-            except OSError:
-                return False
-
-        wait_for(login_page, 60, "the web app to answer", interval=0.3, details=log.read_text)
-        yield
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
