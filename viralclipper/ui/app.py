@@ -14,8 +14,11 @@ from nicegui import app, ui
 
 from viralclipper.config import get_settings
 from viralclipper.ui import auth, media
+from viralclipper.ui.errors import register_error_handlers
 from viralclipper.ui.frame import APP_NAME
+from viralclipper.ui.headers import SecurityHeaders
 from viralclipper.ui.pages import account, clips, dashboard, job_detail, jobs, login, settings
+from viralclipper.ui.upload_limit import UploadLimit
 
 log = logging.getLogger(__name__)
 PAGES = (login, account, dashboard, jobs, job_detail, clips, settings)
@@ -28,6 +31,9 @@ FAVICON = (
 def setup() -> None:
     """Register the login guard, every page and the media routes on NiceGUI's app."""
     app.add_middleware(auth.AuthMiddleware)
+    app.add_middleware(UploadLimit)
+    app.add_middleware(SecurityHeaders)  # added last: outside the others, on every response
+    register_error_handlers()
     auth.limiter.clear()  # a fresh app starts with no lock-outs
     auth.register_routes()
     for page in PAGES:

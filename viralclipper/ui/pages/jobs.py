@@ -125,6 +125,13 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
             )
             .props("accept=video/* flat bordered")
             .classes("w-full")
+            .on(
+                "failed",  # the server refused it (over the size limit) or the connection broke
+                lambda: ui.notify(
+                    f"The upload failed. Files may be at most {get_settings().max_upload_mb} MB.",
+                    type="negative",
+                ),
+            )
         )
         uploader.mark("uploader")
 
