@@ -96,7 +96,6 @@ def set_cache_cap(monkeypatch: pytest.MonkeyPatch, backend: Backend, gigabytes: 
     get_settings.cache_clear()
 
 
-@EMBEDDED
 def test_deleting_a_job_removes_the_cache_only_it_used(
     backend: Backend, user: User, videos: VideoServer
 ):
