@@ -20,7 +20,7 @@ from nicegui.testing import User
 from tests.security.conftest import second_browser
 from tests.test_cli import run_cli
 from tests.ui.browser import AppServer, app_server
-from tests.ui.conftest import PASSWORD, log_in, logged_in, make_account, user
+from tests.ui.conftest import PASSWORD, follow_session, log_in, logged_in, make_account, user
 from tests.waiting import wait_for_async
 from viralclipper.config import get_settings
 from viralclipper.models import users
@@ -125,6 +125,21 @@ async def test_logging_out_ends_the_users_sessions_on_every_browser(user: User) 
         await user.should_see(marker="login-button", retries=50)
         response = await first.get("/jobs")
         assert response.status_code == 307
+
+
+async def test_pages_an_ended_session_left_open_can_do_nothing_more(user: User) -> None:
+    """A tab opened before the logout (in another browser) is sent away and its server side
+    deleted, so its websocket cannot add or delete jobs any more."""
+    await logged_in(user)
+    other = User(second_browser())
+    await log_in(other)
+    await other.open("/jobs")
+    left_open = other._client
+    follow_session(user)
+    user.find(marker="user-menu").click()
+    user.find(marker="logout").click()
+    await wait_for_async(lambda: left_open.is_deleted, 10, "the other page to be closed")
+    await other.http_client.aclose()
 
 
 async def test_changing_the_password_ends_the_other_sessions_but_not_this_one(

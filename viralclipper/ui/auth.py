@@ -13,6 +13,7 @@ pages also check the user and the ownership of what they show themselves (see `c
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import secrets
 import threading
@@ -26,7 +27,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import app, run, ui
+from nicegui import Client, app, context, run, ui
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
 
@@ -40,6 +41,8 @@ COMPLETE_LOGIN = "/login/complete"
 # themselves and answer 404 rather than redirect a <video> request to a login page).
 PUBLIC_PREFIXES = ("/_nicegui", "/media/", "/favicon", COMPLETE_LOGIN)
 TICKET_SECONDS = 60.0
+PAGE_USER_KEY = "viralclipper_user_id"
+CLOSE_PAGES_AFTER_SECONDS = 1.0  # time for the page to receive its navigation to /login
 
 
 class AuthMiddleware(BaseHTTPMiddleware):
@@ -155,6 +158,7 @@ async def end_session() -> None:
     user_id = app.storage.user.get("user_id")
     if user_id:
         await run.io_bound(users.end_sessions, int(user_id))
+        close_other_pages(int(user_id))
     app.storage.user.clear()
 
 
@@ -164,6 +168,28 @@ async def change_password(user_id: int, password: str) -> None:
     epoch = await run.io_bound(users.set_password, user_id, password)
     if epoch is not None:
         app.storage.user["epoch"] = epoch
+        close_other_pages(user_id, keep_browser=str(app.storage.browser["id"]))
+
+
+def close_other_pages(user_id: int, keep_browser: str | None = None) -> None:
+    """The user's pages still open in other tabs and browsers go to /login, and their server
+    side is deleted soon after: an ended session cannot act through a page it opened before."""
+    current = context.client if context.slot_stack else None
+    for client in list(Client.instances.values()):
+        if (
+            client is current
+            or client.storage.get(PAGE_USER_KEY) != user_id
+            or client.request.session.get("id") == keep_browser
+        ):
+            continue
+        with client:
+            ui.navigate.to("/login")
+        asyncio.get_running_loop().call_later(CLOSE_PAGES_AFTER_SECONDS, _delete, client)
+
+
+def _delete(client: Client) -> None:
+    if not client.is_deleted:
+        client.delete()
 
 
 def register_routes() -> None:
@@ -258,6 +284,7 @@ def protected_page(path: str) -> Callable[[PageHandler], PageHandler]:
             user = await current_user()
             if user is None:
                 return RedirectResponse("/login")
+            context.client.storage[PAGE_USER_KEY] = user.id  # see close_other_pages
             result = handler(user, **params)
             if inspect.isawaitable(result):
                 await result
