@@ -93,6 +93,9 @@ SUBMITTED_URLS = [
     "http://[::1]:8000/video.mp4",
     "http://[::ffff:127.0.0.1]/video.mp4",
     "http://0.0.0.0:22/",
+    "http://0x7f000001/video.mp4",  # 127.0.0.1 written in hex, decimal and octal
+    "http://2130706433/video.mp4",
+    "http://0177.0.0.1/video.mp4",
 ]
 
 
