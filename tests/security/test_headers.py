@@ -9,6 +9,7 @@ import re
 
 import httpx
 import pytest
+from nicegui import core
 from nicegui.testing import User
 
 from tests.ui.browser import AppServer
@@ -28,7 +29,7 @@ def assert_secured(response: httpx.Response) -> None:
     [
         ("GET", "/login", 200),  # a page
         ("GET", "/jobs", 307),  # the redirect to /login
-        ("GET", "/media/clips/1/mp4", 404),  # a file route, without a session
+        ("GET", "/media/clips/1.mp4", 404),  # a file route, without a session
         ("GET", "/_nicegui/no-such-file", 404),
         ("POST", "/_nicegui/client/x/upload/1", 413),  # an upload over the limit
     ],
@@ -57,13 +58,48 @@ async def test_a_failing_page_shows_one_sentence_and_logs_the_traceback(
     user: User, caplog: pytest.LogCaptureFixture
 ) -> None:
     await logged_in(user)
-    with get_engine().begin() as connection:  # the database breaks under the running app
-        connection.exec_driver_sql("DROP TABLE clips")
+    broken_table("clips")
     response = await user.http_client.get("/clips")
     assert response.status_code == 500
     assert SENTENCE in response.text
     for leak in ("OperationalError", "no such table", "SELECT", "Traceback"):
         assert leak not in response.text
+    expect_logged(caplog, "no such table: clips")
+
+
+def broken_table(name: str) -> None:
+    """The database breaks under the running app."""
+    with get_engine().begin() as connection:
+        connection.exec_driver_sql(f"DROP TABLE {name}")
+
+
+def expect_logged(caplog: pytest.LogCaptureFixture, text: str) -> None:
     logged = caplog.get_records("call")
-    assert any(r.exc_info and "no such table: clips" in str(r.exc_info[1]) for r in logged)
-    logged.clear()  # that ERROR was expected; the fixture fails the test on unexpected ones
+    assert any(r.exc_info and text in str(r.exc_info[1]) for r in logged)
+    logged.clear()  # those ERRORs were expected; the fixture fails the test on unexpected ones
+
+
+async def test_a_failing_file_route_answers_one_sentence(user: User) -> None:
+    await logged_in(user)
+    broken_table("clips")
+    transport = httpx.ASGITransport(core.app, raise_app_exceptions=False)  # like a server
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as browser:
+        browser.cookies.update(dict(user.http_client.cookies))
+        response = await browser.get("/media/clips/1.mp4")
+    assert response.status_code == 500
+    assert response.text == SENTENCE
+    assert_secured(response)
+    # Starlette raises the error again after answering: uvicorn logs its traceback (the
+    # in-process transport here drops it)
+
+
+async def test_a_failing_button_tells_the_user_in_one_sentence(
+    user: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    await logged_in(user)
+    await user.open("/jobs")
+    broken_table("jobs")
+    user.find(marker="url-input").type("https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    user.find("Make clips").click()
+    await user.should_see(SENTENCE, retries=50)
+    expect_logged(caplog, "no such table: jobs")
