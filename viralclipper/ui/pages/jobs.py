@@ -123,7 +123,7 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
                     f"That file is larger than {get_settings().max_upload_mb} MB.", type="negative"
                 ),
             )
-            .props("accept=video/* flat bordered")
+            .props(f'accept="{UPLOAD_ACCEPT}" flat bordered')
             .classes("w-full")
             .on(
                 "failed",  # the server refused it (over the size limit) or the connection broke
@@ -134,6 +134,11 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
             )
         )
         uploader.mark("uploader")
+
+
+# What the file picker offers: the containers the server accepts (pipeline/media.py); .mkv and
+# .ts are listed by name, browsers do not always know them as video.
+UPLOAD_ACCEPT = "video/*,audio/*,.mp4,.mov,.m4a,.mkv,.webm,.ts,.avi,.mp3,.wav,.flac,.ogg"
 
 
 def upload_path(filename: str) -> Path:
