@@ -30,6 +30,7 @@ test:
 lint: install
 	$(BIN)/ruff check viralclipper tests bench
 	$(BIN)/ruff format --check viralclipper tests bench
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format viralclipper tests bench

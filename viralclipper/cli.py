@@ -168,8 +168,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
     upgrade_database()
     if args.jobs_command == "add":
-        job = api.submit_job(_user_id(args.user), args.source)
-        print(job.id)
+        added = api.submit_job(_user_id(args.user), args.source)
+        print(added.id)
         return 0
     if args.jobs_command == "list":
         rows = jobs.list_jobs(status=args.status, limit=args.limit)

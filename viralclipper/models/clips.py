@@ -11,6 +11,7 @@ from viralclipper.models.db import session
 from viralclipper.models.tables import Clip, Job, utcnow
 
 PUBLISH_STATUSES = (None, "uploading", "published", "failed")
+ClipOrder = Literal["score", "date"]
 _CLIP_FIELDS = set(Clip.model_fields) - {"id", "job_id", "created_at"}
 _BEST_FIRST = (col(Clip.score).desc(), col(Clip.created_at).desc(), col(Clip.id))
 
@@ -32,7 +33,7 @@ def replace_clips(job_id: int, clips: list[dict[str, Any]]) -> list[Clip]:
     for clip in clips:
         _check_fields(clip)
     with session() as db:
-        db.exec(delete(Clip).where(Clip.job_id == job_id))
+        db.exec(delete(Clip).where(col(Clip.job_id) == job_id))
         created = utcnow()  # one analysis, one time: date order keeps the ranks together
         rows = [
             Clip(job_id=job_id, created_at=created, **{"rank": index, **clip})
@@ -59,11 +60,12 @@ def list_clips(
     job_id: int | None = None,
     user_id: int | None = None,
     min_score: float | None = None,
-    order: Literal["score", "date"] = "score",
+    order: ClipOrder = "score",
     limit: int = 50,
     offset: int = 0,
 ) -> list[Clip]:
     """Clips across jobs: best first (`order='score'`) or newest first (`order='date'`)."""
+    ordering: tuple[Any, ...]
     if order == "score":
         ordering = _BEST_FIRST
     elif order == "date":
@@ -86,7 +88,9 @@ def count_clips(
 def clip_counts(job_ids: list[int]) -> dict[int, int]:
     """Number of clips per job, for the given jobs (zero included)."""
     query = (
-        select(Clip.job_id, func.count()).where(col(Clip.job_id).in_(job_ids)).group_by(Clip.job_id)
+        select(Clip.job_id, func.count())
+        .where(col(Clip.job_id).in_(job_ids))
+        .group_by(col(Clip.job_id))
     )
     with session() as db:
         counts = dict(db.exec(query).all())
@@ -99,7 +103,9 @@ def first_clips(job_ids: list[int]) -> dict[int, Clip]:
     ranked = (
         select(
             col(Clip.id).label("clip_id"),
-            func.row_number().over(partition_by=Clip.job_id, order_by=_BEST_FIRST).label("place"),
+            func.row_number()
+            .over(partition_by=col(Clip.job_id), order_by=_BEST_FIRST)
+            .label("place"),
         )
         .where(col(Clip.job_id).in_(job_ids))
         .subquery()
@@ -129,6 +135,6 @@ def update_clip(clip_id: int, **fields: Any) -> Clip:
     """Change a clip (paths after a re-render, publish_status, youtube_id, publish_error)."""
     _check_fields(fields)
     with session() as db:
-        if db.exec(update(Clip).where(Clip.id == clip_id).values(**fields)).rowcount == 0:
+        if db.exec(update(Clip).where(col(Clip.id) == clip_id).values(**fields)).rowcount == 0:
             raise LookupError(f"There is no clip with id {clip_id}.")
-        return db.get(Clip, clip_id, populate_existing=True)
+        return db.get_one(Clip, clip_id, populate_existing=True)

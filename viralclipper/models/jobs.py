@@ -206,9 +206,9 @@ def _job_filters(
 ) -> list:
     filters = []
     if user_id is not None:
-        filters.append(Job.user_id == user_id)
+        filters.append(col(Job.user_id) == user_id)
     if isinstance(status, str):
-        filters.append(Job.status == JobStatus(status))
+        filters.append(col(Job.status) == JobStatus(status))
     elif status is not None:
         filters.append(col(Job.status).in_([JobStatus(s) for s in status]))
     if search and search.strip():
@@ -294,7 +294,7 @@ def _values(
 def _holder_filters(rule: Rule, worker_id: str | None, stale_before: datetime | None) -> list:
     if rule.holder == "nobody":
         return [col(Job.worker_id).is_(None)]
-    filters = [Job.worker_id == worker_id]
+    filters = [col(Job.worker_id) == worker_id]
     if rule.holder == "a stale worker":
         filters.append(or_(col(Job.heartbeat_at).is_(None), col(Job.heartbeat_at) < stale_before))
     return filters
@@ -325,12 +325,15 @@ def _move(
             old = JobStatus(job.status)
             new = rule.target or next_status(job.last_completed_stage)
             query = update(Job).where(
-                Job.id == job_id, Job.status == old, *_holder_filters(rule, worker_id, stale_before)
+                col(Job.id) == job_id,
+                col(Job.status) == old,
+                *_holder_filters(rule, worker_id, stale_before),
             )
             values = {**_values(move, old, new, worker_id, step, error), **extra}
             if db.exec(query.values(**values)).rowcount:
-                return db.get(Job, job_id, populate_existing=True)
-            if db.get(Job, job_id, populate_existing=True).status == old:
+                return db.get_one(Job, job_id, populate_existing=True)
+            current = db.get(Job, job_id, populate_existing=True)
+            if current is not None and current.status == old:
                 holder = "nobody" if rule.holder == "nobody" else f"worker {worker_id}"
                 raise NotAllowedNow(f"Job {job_id} is not held by {holder}.")
         # Someone else moved the job between our read and our update: look again.
@@ -374,10 +377,13 @@ def request_cancel(job_id: int) -> Job:
     with session() as db:
         db.exec(
             update(Job)
-            .where(Job.id == job_id, col(Job.status).in_(list(stoppable)))
+            .where(col(Job.id) == job_id, col(Job.status).in_(list(stoppable)))
             .values(cancel_requested=True, updated_at=utcnow())
         )
-        return db.get(Job, job_id, populate_existing=True)
+        job = db.get(Job, job_id, populate_existing=True)
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
 
 
 def retry_job(job_id: int, *, step: str = "queued for retry") -> Job:
@@ -417,7 +423,7 @@ def requeue_stale(
 def heartbeat(job_id: int, worker_id: str) -> bool:
     """Refresh the heartbeat; False when the worker no longer holds the job (it should stop)."""
     now = utcnow()
-    query = update(Job).where(Job.id == job_id, Job.worker_id == worker_id)
+    query = update(Job).where(col(Job.id) == job_id, col(Job.worker_id) == worker_id)
     with session() as db:
         return db.exec(query.values(heartbeat_at=now, updated_at=now)).rowcount == 1
 
@@ -466,7 +472,7 @@ def set_progress(job_id: int, progress: float, step: str | None = None) -> Job |
     if step is not None:
         values["current_step"] = step
     with session() as db:
-        db.exec(update(Job).where(Job.id == job_id).values(**values))
+        db.exec(update(Job).where(col(Job.id) == job_id).values(**values))
         return db.get(Job, job_id, populate_existing=True)
 
 
@@ -480,12 +486,12 @@ def record_stage(job_id: int, stage: str, seconds: float) -> Job:
         # of the JSON dict below cannot interleave with another writer.
         locked = db.exec(
             update(Job)
-            .where(Job.id == job_id)
+            .where(col(Job.id) == job_id)
             .values(last_completed_stage=stage, updated_at=utcnow())
         )
         if locked.rowcount == 0:
             raise JobNotFound(job_id)
-        job = db.get(Job, job_id, populate_existing=True)
+        job = db.get_one(Job, job_id, populate_existing=True)
         job.stage_seconds = {**job.stage_seconds, stage: round(float(seconds), 3)}
         db.add(job)
     return job
@@ -499,10 +505,12 @@ def update_job(job_id: int, **fields: Any) -> Job:
     if protected or unknown:
         raise ValueError(f"update_job cannot set: {', '.join(protected + unknown)}.")
     with session() as db:
-        updated = db.exec(update(Job).where(Job.id == job_id).values(**fields, updated_at=utcnow()))
+        updated = db.exec(
+            update(Job).where(col(Job.id) == job_id).values(**fields, updated_at=utcnow())
+        )
         if updated.rowcount == 0:
             raise JobNotFound(job_id)
-        return db.get(Job, job_id, populate_existing=True)
+        return db.get_one(Job, job_id, populate_existing=True)
 
 
 def is_cancel_requested(job_id: int) -> bool:
@@ -553,5 +561,5 @@ def delete_job(job_id: int) -> JobFiles | None:
                 if path
             ],
         )
-        db.exec(delete(Job).where(Job.id == job_id))
+        db.exec(delete(Job).where(col(Job.id) == job_id))
     return files

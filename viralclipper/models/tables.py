@@ -26,6 +26,12 @@ SQLModel.metadata.naming_convention = {
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
+def primary_key() -> Any:
+    """An id column. Typed `int`: every row the code handles has been written, and its id read
+    back; it is None only between building a row and flushing it."""
+    return Field(default=None, primary_key=True)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -73,7 +79,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (NEVER_REUSE_IDS,)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     email: str = Field(unique=True, index=True)  # always lower-cased by models.users
     password_hash: str
     is_admin: bool = False
@@ -89,7 +95,7 @@ class UserSettings(SQLModel, table=True):
     __tablename__ = "user_settings"
     __table_args__ = (NEVER_REUSE_IDS,)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", unique=True)
     # A list of {key, title, text, enabled}; None means "the default criteria files".
     criteria: list[dict[str, Any]] | None = _json()
@@ -109,7 +115,7 @@ class YouTubeAccount(SQLModel, table=True):
     __tablename__ = "youtube_accounts"
     __table_args__ = (sa.UniqueConstraint("user_id", "channel_id"), NEVER_REUSE_IDS)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
     channel_id: str
     channel_title: str | None = None
@@ -123,7 +129,7 @@ class Job(SQLModel, table=True):
     __tablename__ = "jobs"
     __table_args__ = (sa.Index("ix_jobs_user_id_status", "user_id", "status"), NEVER_REUSE_IDS)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
     source_url: str = Field(sa_type=sa.Text)
     title: str | None = None
@@ -159,7 +165,7 @@ class JobEvent(SQLModel, table=True):
     __tablename__ = "job_events"
     __table_args__ = (NEVER_REUSE_IDS,)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     job_id: int = Field(foreign_key="jobs.id", ondelete="CASCADE", index=True)
     created_at: datetime = _timestamp(nullable=False)
     level: str = "info"  # 'info' | 'warning' | 'error'
@@ -170,7 +176,7 @@ class Clip(SQLModel, table=True):
     __tablename__ = "clips"
     __table_args__ = (NEVER_REUSE_IDS,)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = primary_key()
     job_id: int = Field(foreign_key="jobs.id", ondelete="CASCADE", index=True)
     rank: int  # 1 = the best clip of its job
     start: float

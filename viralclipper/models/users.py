@@ -9,7 +9,7 @@ from pathlib import Path
 import bcrypt
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from viralclipper.models.db import session
 from viralclipper.models.tables import User
@@ -102,9 +102,10 @@ def get_user_by_email(email: str) -> User | None:
         return db.exec(select(User).where(User.email == email)).first()
 
 
-def set_password(user_id: int, password: str) -> int:
+def set_password(user_id: int, password: str) -> int | None:
     """Replace a user's password (validated like at sign-up) and end all the user's sessions;
-    returns the new session epoch. LookupError for an unknown user."""
+    returns the new session epoch (None if the user was deleted meanwhile). LookupError for an
+    unknown user."""
     _update_user(
         user_id, password_hash=hash_password(password), session_epoch=User.session_epoch + 1
     )
@@ -128,7 +129,7 @@ def set_admin(user_id: int, is_admin: bool) -> None:
 
 def _update_user(user_id: int, **values: object) -> None:
     with session() as db:
-        result = db.exec(update(User).where(User.id == user_id).values(**values))
+        result = db.exec(update(User).where(col(User.id) == user_id).values(**values))
         if result.rowcount == 0:
             raise LookupError(f"There is no user with id {user_id}.")
 
@@ -140,4 +141,4 @@ def count_users() -> int:
 
 def list_users() -> list[User]:
     with session() as db:
-        return list(db.exec(select(User).order_by(User.id)).all())
+        return list(db.exec(select(User).order_by(col(User.id))).all())

@@ -138,10 +138,11 @@ class _Chat:
             raise self._error(error) from error
 
     def _create(self, messages: list[dict[str, str]]) -> str:
-        response = self.client.chat.completions.create(
+        # plain dicts for the messages and the response format: what the endpoint receives
+        response = self.client.chat.completions.create(  # type: ignore[call-overload]
             model=self.settings.openai_model,
-            messages=messages,  # type: ignore[arg-type]
-            response_format=JSON_SCHEMA_FORMAT if self.structured else JSON_OBJECT_FORMAT,  # type: ignore[arg-type]
+            messages=messages,
+            response_format=JSON_SCHEMA_FORMAT if self.structured else JSON_OBJECT_FORMAT,
         )
         if not response.choices:
             return ""

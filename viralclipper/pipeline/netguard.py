@@ -95,12 +95,12 @@ class NetGuard:
     def connect(
         self,
         address: tuple[str, int],
-        timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # noqa: SLF001 - http.client's default
+        timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]  # http.client's
         source_address: tuple[str, int] | None = None,
     ) -> socket.socket:
         """What http.client calls to open a connection: only to addresses that are allowed."""
         host, port = address
-        seconds = None if timeout is socket._GLOBAL_DEFAULT_TIMEOUT else timeout  # noqa: SLF001
+        seconds = None if timeout is socket._GLOBAL_DEFAULT_TIMEOUT else timeout  # type: ignore[attr-defined]
         error: OSError | None = None
         for ip in self._allowed_addresses(host, port):
             try:

@@ -135,7 +135,8 @@ def _run(
             produced.put(("error", exc))
 
     threading.Thread(target=produce, daemon=True, name="transcribe").start()
-    total, language_found, result = duration, language or "en", []
+    total, language_found = duration, language or "en"
+    result: list[Segment] = []
     started, done_until = time.monotonic(), 0.0
     try:
         while True:

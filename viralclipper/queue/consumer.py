@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from multiprocessing.process import BaseProcess
 
 from viralclipper.config import get_settings
 from viralclipper.models import upgrade_database
@@ -38,7 +39,7 @@ def run_worker(workers: int | None = None, worker_type: str | None = None) -> No
         loop.stop()
 
 
-def start_embedded_worker() -> multiprocessing.Process:
+def start_embedded_worker() -> BaseProcess:
     """A worker in a child process, for `viralclipper serve` in embedded mode."""
     process = multiprocessing.get_context("spawn").Process(
         target=run_worker, name="viralclipper-worker", daemon=True

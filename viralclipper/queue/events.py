@@ -45,7 +45,10 @@ def job_update(job: Job) -> JobUpdate:
 def _redis():
     import redis
 
-    return redis.Redis.from_url(get_settings().redis_url)
+    url = get_settings().redis_url
+    if not url:
+        raise RuntimeError("Live updates over Redis need REDIS_URL.")
+    return redis.Redis.from_url(url)
 
 
 def _channel(user_id: int) -> str:

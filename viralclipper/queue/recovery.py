@@ -21,6 +21,8 @@ def recover_stale_jobs() -> list[int]:
     stale_after = get_settings().stale_after_seconds
     requeued = []
     for stale in jobs.stale_jobs(stale_after):
+        if stale.worker_id is None:  # stale_jobs are claimed ones; for the type checker
+            continue
         job = jobs.requeue_stale(
             stale.id,
             stale.worker_id,

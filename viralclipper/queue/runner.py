@@ -239,7 +239,8 @@ def _download(job: Job, reporter: Reporter) -> dict:
 def _transcribe(job: Job, reporter: Reporter) -> dict:
     reporter(0.0, "waiting for a transcription slot")
     with transcription_slots():
-        audio, transcript = stage_transcribe(Path(job.media_path), reporter, _options(job))
+        media = recorded(job.media_path, "downloaded video")
+        audio, transcript = stage_transcribe(media, reporter, _options(job))
     path = job_dir(job.id) / "transcript.json"
     write_text_atomic(path, transcript.model_dump_json())
     return {"audio_path": str(audio), "transcript_path": str(path)}
@@ -261,9 +262,8 @@ def _slice(job: Job, reporter: Reporter) -> dict:
     clips_dir = job_dir(job.id) / "clips"
     staging = job_dir(job.id) / "clips.staging"
     shutil.rmtree(staging, ignore_errors=True)
-    rendered = stage_slice(
-        Path(job.media_path), load_transcript(job), moments, staging, reporter, _options(job)
-    )
+    media = recorded(job.media_path, "downloaded video")
+    rendered = stage_slice(media, load_transcript(job), moments, staging, reporter, _options(job))
     shutil.rmtree(clips_dir, ignore_errors=True)
     staging.replace(clips_dir)
     clip_store.replace_clips(job.id, [_clip_row(c, clips_dir) for c in rendered])
@@ -296,8 +296,15 @@ STAGE_RUNNERS: dict[Stage, Callable[[Job, Reporter], dict]] = {
 }
 
 
+def recorded(path: str | None, what: str) -> Path:
+    """A file that an earlier stage recorded on the job; PipelineError when there is none."""
+    if not path:
+        raise PipelineError(f"This job has no {what}: retry it.")
+    return Path(path)
+
+
 def load_transcript(job: Job) -> Transcript:
-    return Transcript.model_validate_json(Path(job.transcript_path).read_text())
+    return Transcript.model_validate_json(recorded(job.transcript_path, "transcript").read_text())
 
 
 def _audio(job: Job) -> Path | None:
@@ -311,15 +318,16 @@ def rerender_clip(clip_id: int) -> None:
     if clip is None or job is None or not job.media_path:
         return
     options = _options(job)
-    cache.use(Path(job.media_path))
-    video = Path(clip.video_path)
-    render_clip(Path(job.media_path), clip.start, clip.end, video, fmt=options.output_format)
+    media = Path(job.media_path)
+    cache.use(media)
+    video = recorded(clip.video_path, "clip video")
+    render_clip(media, clip.start, clip.end, video, fmt=options.output_format)
     make_thumbnail(
-        Path(job.media_path),
+        media,
         (clip.start + clip.end) / 2,
-        Path(clip.thumbnail_path),
+        recorded(clip.thumbnail_path, "clip thumbnail"),
         fmt=options.output_format,
     )
     words = load_transcript(job).words_between(clip.start, clip.end)
-    write_srt(words, clip.start, clip.end, Path(clip.subtitles_path))
+    write_srt(words, clip.start, clip.end, recorded(clip.subtitles_path, "clip subtitles"))
     clip_store.update_clip(clip_id, publish_status=None)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nicegui import run, ui
+from nicegui import ui
 
 from viralclipper.models.jobs import JobActionError
+from viralclipper.ui.io import io_bound
 
 
 async def job_action(action: Callable[[int, int], object], job_id: int, user_id: int) -> bool:
     """`action(job_id, user_id)`; False (and a warning shown) when the job does not allow it."""
     try:
-        await run.io_bound(action, job_id, user_id)
+        await io_bound(action, job_id, user_id)
     except JobActionError as exc:
         ui.notify(str(exc), type="warning")
         return False

@@ -7,8 +7,8 @@ Nothing happens at import time: NiceGUI's test harness re-imports the page modul
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import secrets
+from multiprocessing.process import BaseProcess
 
 from nicegui import app, ui
 
@@ -71,7 +71,7 @@ def manage_embedded_worker() -> None:
     """With no REDIS_URL, run a Huey consumer in a child process for as long as the app runs."""
     if get_settings().redis_url:
         return
-    worker: dict[str, multiprocessing.Process] = {}
+    worker: dict[str, BaseProcess] = {}
 
     def start() -> None:
         from viralclipper.queue.consumer import start_embedded_worker

@@ -27,13 +27,14 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import Client, app, context, run, ui
+from nicegui import Client, app, context, ui
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
 
 from viralclipper.config import get_settings
 from viralclipper.models import users
 from viralclipper.models.tables import User
+from viralclipper.ui.io import io_bound
 
 PUBLIC_PAGES = {"/login", "/register"}
 COMPLETE_LOGIN = "/login/complete"
@@ -73,7 +74,7 @@ async def session_user_id() -> int | None:
     user_id = storage.get("user_id")
     if not user_id:
         return None
-    if await run.io_bound(users.session_epoch, int(user_id)) != storage.get("epoch"):
+    if await io_bound(users.session_epoch, int(user_id)) != storage.get("epoch"):
         storage.clear()  # logged out elsewhere, password changed, or the user was deleted
         return None
     return int(user_id)
@@ -86,7 +87,7 @@ async def current_user() -> User | None:
     user_id = storage.get("user_id")
     if not user_id:
         return None
-    user = await run.io_bound(users.get_user, int(user_id))
+    user = await io_bound(users.get_user, int(user_id))
     if user is None or user.session_epoch != storage.get("epoch"):
         storage.clear()
         return None
@@ -140,7 +141,7 @@ async def complete_login(request: Request, ticket: str = "") -> RedirectResponse
     login = tickets.redeem(ticket, request.session.get("id"))
     if login is None:
         return RedirectResponse("/login")
-    epoch = await run.io_bound(users.session_epoch, login.user_id)
+    epoch = await io_bound(users.session_epoch, login.user_id)
     if epoch is None:
         return RedirectResponse("/login")
     app.storage.user.clear()  # whatever the old browser id held, its file included
@@ -157,7 +158,7 @@ async def end_session() -> None:
     """Log out: this session and every other session of the user end."""
     user_id = app.storage.user.get("user_id")
     if user_id:
-        await run.io_bound(users.end_sessions, int(user_id))
+        await io_bound(users.end_sessions, int(user_id))
         close_other_pages(int(user_id))
     app.storage.user.clear()
 
@@ -165,7 +166,7 @@ async def end_session() -> None:
 async def change_password(user_id: int, password: str) -> None:
     """Set a new password (ValueError when it is refused); the user's other sessions end, this
     one goes on."""
-    epoch = await run.io_bound(users.set_password, user_id, password)
+    epoch = await io_bound(users.set_password, user_id, password)
     if epoch is not None:
         app.storage.user["epoch"] = epoch
         close_other_pages(user_id, keep_browser=str(app.storage.browser["id"]))
@@ -265,7 +266,7 @@ async def log_in(email: str, password: str, client_address: str) -> User:
     if not email or not password:
         raise ValueError("Enter your email and password.")
     stamp = limiter.admit(email, client_address)
-    user = await run.io_bound(users.authenticate, email, password)
+    user = await io_bound(users.authenticate, email, password)
     if user is None:
         raise ValueError("Wrong email or password.")
     limiter.succeeded(email, client_address, stamp)

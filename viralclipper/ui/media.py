@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import HTTPException
-from nicegui import app, run
+from nicegui import app
 from starlette.responses import FileResponse
 
 from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
 from viralclipper.ui.auth import session_user_id
+from viralclipper.ui.io import io_bound
 
 CLIP_FILES = {  # kind -> (Clip attribute, media type)
     "mp4": ("video_path", "video/mp4"),
@@ -43,7 +44,7 @@ async def _owner() -> int:
 async def clip_file(clip_id: int, kind: str, download: bool = False) -> FileResponse:
     if kind not in CLIP_FILES:
         raise HTTPException(status_code=404)
-    clip = await run.io_bound(clips.get_clip, clip_id, await _owner())
+    clip = await io_bound(clips.get_clip, clip_id, await _owner())
     if clip is None:
         raise HTTPException(status_code=404)
     attribute, media_type = CLIP_FILES[kind]
@@ -58,7 +59,7 @@ async def clip_file(clip_id: int, kind: str, download: bool = False) -> FileResp
 
 
 async def job_source(job_id: int) -> FileResponse:
-    job = await run.io_bound(jobs.get_job, job_id, await _owner())
+    job = await io_bound(jobs.get_job, job_id, await _owner())
     if job is None:
         raise HTTPException(status_code=404)
     return FileResponse(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from viralclipper.models import users
 from viralclipper.models.tables import User
 from viralclipper.ui.auth import change_password, protected_page
 from viralclipper.ui.components import error_label, form_field, format_time, not_found, show_error
 from viralclipper.ui.frame import frame
+from viralclipper.ui.io import io_bound
 from viralclipper.ui.pages.login import MIN_LENGTH_HINT
 
 
@@ -24,7 +25,7 @@ def register() -> None:
             if not user.is_admin:
                 not_found()
                 return
-            users_admin(user, await run.io_bound(users.list_users))
+            users_admin(user, await io_bound(users.list_users))
 
 
 def password_form(user: User) -> None:
@@ -33,7 +34,7 @@ def password_form(user: User) -> None:
         if new.value != repeat.value:
             show_error(error, "The two new passwords do not match.")
             return
-        if await run.io_bound(users.authenticate, user.email, current.value or "") is None:
+        if await io_bound(users.authenticate, user.email, current.value or "") is None:
             show_error(error, "Your current password is wrong.")
             return
         try:
@@ -76,13 +77,13 @@ def users_admin(admin: User, members: list[User]) -> None:
                         ).props("dense").set_enabled(member.id != admin.id)
 
     async def toggle_admin(member: User, value: bool) -> None:
-        await run.io_bound(users.set_admin, member.id, value)
+        await io_bound(users.set_admin, member.id, value)
         ui.notify(f"{member.email} is {'now' if value else 'no longer'} an admin.")
 
     async def add() -> None:
         error.visible = False
         try:
-            await run.io_bound(
+            await io_bound(
                 users.create_user,
                 email.value or "",
                 password.value or "",
@@ -94,7 +95,7 @@ def users_admin(admin: User, members: list[User]) -> None:
         ui.notify(f"Added {email.value.strip().lower()}.", type="positive")
         email.value = password.value = ""
         make_admin.value = False
-        members[:] = await run.io_bound(users.list_users)
+        members[:] = await io_bound(users.list_users)
         user_list.refresh()
 
     with ui.row().classes("w-full gap-6 items-start"):

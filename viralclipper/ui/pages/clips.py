@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from nicegui import events, run, ui
+from nicegui import events, ui
 
 from viralclipper.models import clips, jobs
+from viralclipper.models.clips import ClipOrder
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import clip_card, empty_state, job_title
 from viralclipper.ui.frame import frame
+from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
 
 PAGE_SIZE = 12
@@ -22,7 +24,7 @@ def register() -> None:
     @protected_page("/clips")
     async def clips_page(user: User, job: str | None = None) -> None:
         with frame("Clips", user) as live:
-            job_options = await run.io_bound(read_job_options, user.id)
+            job_options = await io_bound(read_job_options, user.id)
             job_id = int(job) if job and job.isdigit() else None
             gallery = Gallery(user, live, job_id if job_id in job_options else None)
             await gallery.reload()
@@ -42,7 +44,7 @@ class GalleryPage:
 
 @dataclass
 class Filters:
-    order: str = "score"
+    order: ClipOrder = "score"
     job_id: int | None = None
     min_score: float = 0.0
     page: int = 1
@@ -87,7 +89,7 @@ class Gallery:
         """Read the current page off the event loop, then redraw the grid."""
         self.drawings += 1
         drawing = self.drawings
-        data = await run.io_bound(read_page, self.user.id, replace(self.filters))
+        data = await io_bound(read_page, self.user.id, replace(self.filters))
         if drawing == self.drawings:  # else a later reload (e.g. a new filter) draws instead
             self.data = data
             self.filters.page = data.page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nicegui import run, ui
+from nicegui import ui
 
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import RUNNING_STATES, JobStatus
@@ -22,6 +22,7 @@ from viralclipper.ui.components import (
     section_title,
 )
 from viralclipper.ui.frame import frame
+from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
 
 COUNT_TILES = [  # label, statuses counted, color, icon
@@ -42,7 +43,7 @@ def register() -> None:
         with frame("Dashboard", user) as live:
             dashboard = Dashboard(user, live)
             await dashboard.reload()
-            dashboard.build(await run.io_bound(read_best_clips, user.id))
+            dashboard.build(await io_bound(read_best_clips, user.id))
 
 
 @dataclass
@@ -85,7 +86,7 @@ class Dashboard:
 
     async def reload(self) -> None:
         """Read the counts and jobs off the event loop, then redraw the jobs section."""
-        self.overview = await run.io_bound(read_overview, self.user.id)
+        self.overview = await io_bound(read_overview, self.user.id)
         await self.jobs_section.refresh()
 
     def build(self, best: BestClips) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nicegui import run, ui
+from nicegui import ui
 
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import (
@@ -35,6 +35,7 @@ from viralclipper.ui.components import (
     section_title,
 )
 from viralclipper.ui.frame import frame
+from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
 
 # Quasar's dense timeline puts the subtitle (here the duration) above a heading-sized title:
@@ -57,7 +58,7 @@ EVENT_ICONS = {
 def register() -> None:
     @protected_page("/jobs/{job_id}")
     async def job_page(user: User, job_id: str) -> None:
-        data = await run.io_bound(read_page, int(job_id), user.id) if job_id.isdigit() else None
+        data = await io_bound(read_page, int(job_id), user.id) if job_id.isdigit() else None
         with frame(job_title(data.job) if data else "Job not found", user) as live:
             if data is None:
                 not_found("job")
@@ -240,7 +241,7 @@ class JobView:
     async def read_transcript(self) -> None:
         """Parse the transcript off the event loop, once per transcript file."""
         if self.job.transcript_path != self.transcript_path:
-            self.transcript_lines = await run.io_bound(api.transcript_sentences, self.job)
+            self.transcript_lines = await io_bound(api.transcript_sentences, self.job)
             self.transcript_path = self.job.transcript_path
 
     def transcript(self) -> None:
@@ -286,7 +287,7 @@ class JobView:
             ui.navigate.to("/jobs")
 
     async def reload(self) -> None:
-        data = await run.io_bound(read_page, self.job.id, self.user.id)
+        data = await io_bound(read_page, self.job.id, self.user.id)
         if data is not None:
             self.data, self.job = data, data.job
             await self.read_transcript()

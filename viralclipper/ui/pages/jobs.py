@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nicegui import events, run, ui
+from nicegui import events, ui
 
 from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
@@ -32,6 +32,7 @@ from viralclipper.ui.components import (
     job_title,
 )
 from viralclipper.ui.frame import frame
+from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
 
 PAGE_SIZE = 10
@@ -57,12 +58,15 @@ def register() -> None:
 def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
     """The URL box (checked before anything is queued) and the upload button."""
 
+    upload_dialog: ui.dialog  # the handlers below use what is built after them
+    uploader: ui.upload
+
     async def add_url() -> None:
         url = (url_input.value or "").strip()
         error = "Paste a video URL first." if not url else None
         if error is None:
             try:
-                job = await run.io_bound(api.submit_job, user.id, url)
+                job = await io_bound(api.submit_job, user.id, url)
             except PipelineError as exc:
                 error = str(exc)
         if error:
@@ -77,7 +81,7 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
         target = upload_path(event.file.name)
         await event.file.save(target)
         try:
-            job = await run.io_bound(
+            job = await io_bound(
                 lambda: api.submit_job(
                     user.id, str(target), upload=True, title=Path(event.file.name).stem or None
                 )
@@ -218,7 +222,7 @@ class JobTable:
         """Read the current page off the event loop, then redraw the table."""
         self.drawings += 1
         drawing = self.drawings
-        data = await run.io_bound(read_page, self.user.id, self.status, self.search, self.page)
+        data = await io_bound(read_page, self.user.id, self.status, self.search, self.page)
         if drawing == self.drawings:  # else a later reload (e.g. a new filter) draws instead
             self.data = data
             await self.table.refresh()
@@ -229,7 +233,7 @@ class JobTable:
         if not job_ids:
             return
         drawing = self.drawings
-        found, counts, first_clips = await run.io_bound(read_rows, self.user.id, job_ids)
+        found, counts, first_clips = await io_bound(read_rows, self.user.id, job_ids)
         if drawing != self.drawings:
             return  # the whole table is being redrawn anyway
         for job in found:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.responses import RedirectResponse
-from nicegui import run, ui
+from nicegui import ui
 
 from viralclipper.models import users
 from viralclipper.ui.auth import (
@@ -15,6 +15,7 @@ from viralclipper.ui.auth import (
 )
 from viralclipper.ui.components import error_label, form_field, show_error
 from viralclipper.ui.frame import centered_card
+from viralclipper.ui.io import io_bound
 
 MIN_LENGTH_HINT = f"hint='At least {users.MIN_PASSWORD_CHARS} characters'"
 
@@ -29,7 +30,7 @@ def register() -> None:
     async def login_page(next: str = "/") -> RedirectResponse | None:
         if await session_user_id() is not None:
             return RedirectResponse("/")
-        may_register = await run.io_bound(registration_allowed)
+        may_register = await io_bound(registration_allowed)
         address = client_address()
 
         async def submit() -> None:
@@ -61,21 +62,19 @@ def register() -> None:
     async def register_page() -> RedirectResponse | None:
         if await session_user_id() is not None:
             return RedirectResponse("/")
-        first = await run.io_bound(users.count_users) == 0
-        may_register = await run.io_bound(registration_allowed)
+        first = await io_bound(users.count_users) == 0
+        may_register = await io_bound(registration_allowed)
 
         async def submit() -> None:
             error.visible = False
-            if not await run.io_bound(registration_allowed):
+            if not await io_bound(registration_allowed):
                 show_error(error, "Registration is closed: ask an admin to add you.")
                 return
             if password.value != repeat.value:
                 show_error(error, "The two passwords do not match.")
                 return
             try:
-                user = await run.io_bound(
-                    users.create_user, email.value or "", password.value or ""
-                )
+                user = await io_bound(users.create_user, email.value or "", password.value or "")
             except ValueError as exc:
                 show_error(error, str(exc))
                 return
