@@ -143,6 +143,19 @@ def test_jobs_add_refuses_a_metadata_address(tmp_path: Path):
     assert run_cli("jobs", "list", "--json", env=env).stdout.strip() == "[]"
 
 
+def test_process_on_the_operators_machine_is_not_restricted(site: VideoServer, tmp_path: Path):
+    out = tmp_path / "clips"
+    env = {
+        "VIRALCLIPPER_DATA_DIR": str(tmp_path / "data"),
+        "ALLOW_PRIVATE_URLS": "false",
+        "ANALYZER": "offline",
+    }
+    args = ["--out", str(out), "--max-clips", "1", "--min-seconds", "5", "--max-seconds", "20"]
+    result = run_cli("process", site.url("short.mp4"), *args, env=env)
+    assert result.returncode == 0, result.stderr
+    assert (out / "clips.json").is_file() and "/short.mp4" in site.paths()
+
+
 # --- in the worker ---------------------------------------------------------------------------
 
 
