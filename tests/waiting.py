@@ -17,14 +17,11 @@ def wait_for(
 ) -> Any:
     """Return `condition()`'s first truthy value; fail naming `what` (and `details()`, such as
     a log tail) after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(_timed_out(timeout, what, details))
+    deadline = Deadline(timeout, what, details)
+    while not (value := condition()):
+        deadline.check()
         time.sleep(interval)
+    return value
 
 
 async def wait_for_async(
@@ -34,16 +31,19 @@ async def wait_for_async(
     interval: float = 0.05,
 ) -> Any:
     """`wait_for` inside an event loop: the loop keeps running (handlers, live updates)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(_timed_out(timeout, what, None))
+    deadline = Deadline(timeout, what, None)
+    while not (value := condition()):
+        deadline.check()
         await asyncio.sleep(interval)
+    return value
 
 
-def _timed_out(timeout: float, what: str, details: Callable[[], str] | None) -> str:
-    message = f"timed out after {timeout:g} s waiting for {what}"
-    return f"{message}\n{details()}" if details else message
+class Deadline:
+    def __init__(self, timeout: float, what: str, details: Callable[[], str] | None) -> None:
+        self.at = time.monotonic() + timeout
+        self.timeout, self.what, self.details = timeout, what, details
+
+    def check(self) -> None:
+        if time.monotonic() > self.at:
+            message = f"timed out after {self.timeout:g} s waiting for {self.what}"
+            raise AssertionError(f"{message}\n{self.details()}" if self.details else message)

@@ -67,31 +67,33 @@ def safe_next(path: str | None) -> str:
     return "/" if path.split("?")[0] in PUBLIC_PAGES else path
 
 
+def _session_matches(epoch: int | None) -> bool:
+    """Whether this browser's session is still the user's (`epoch`: the user's current one, None
+    for a deleted user); a stale session is dropped."""
+    if epoch is None or epoch != app.storage.user.get("epoch"):
+        app.storage.user.clear()  # logged out elsewhere, password changed, or the user was deleted
+        return False
+    return True
+
+
 async def session_user_id() -> int | None:
-    """The logged-in user's id; None without a valid session (a stale one is dropped). The
-    database read runs off the event loop."""
-    storage = app.storage.user
-    user_id = storage.get("user_id")
+    """The logged-in user's id; None without a valid session. The database read runs off the
+    event loop."""
+    user_id = app.storage.user.get("user_id")
     if not user_id:
         return None
-    if await io_bound(users.session_epoch, int(user_id)) != storage.get("epoch"):
-        storage.clear()  # logged out elsewhere, password changed, or the user was deleted
-        return None
-    return int(user_id)
+    epoch = await io_bound(users.session_epoch, int(user_id))
+    return int(user_id) if _session_matches(epoch) else None
 
 
 async def current_user() -> User | None:
     """The logged-in user, or None (no session, a session that was ended, a deleted user). The
     database read runs off the event loop."""
-    storage = app.storage.user
-    user_id = storage.get("user_id")
+    user_id = app.storage.user.get("user_id")
     if not user_id:
         return None
     user = await io_bound(users.get_user, int(user_id))
-    if user is None or user.session_epoch != storage.get("epoch"):
-        storage.clear()
-        return None
-    return user
+    return user if _session_matches(user.session_epoch if user else None) else None
 
 
 @dataclass(frozen=True)
