@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.clock import FakeClock
 from tests.lifecycle import run_to
 from viralclipper.models import jobs, upgrade_database
 from viralclipper.models.jobs import JobStatus
@@ -21,16 +22,8 @@ def claimed_job():
     return run_to(job.id, JobStatus.DOWNLOADING, worker="worker-a")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_throttled_progress_keeps_the_latest_report_for_the_next_flush(claimed_job):
-    clock = Clock()
+    clock = FakeClock()
     reporter = JobReporter(claimed_job, "worker-a", "transcribe", clock=clock)
     reporter.progress(0.1, "first")
     reporter.progress(0.5, "loading the Whisper model")  # within the interval: held back

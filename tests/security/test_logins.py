@@ -17,6 +17,7 @@ import httpx
 import pytest
 from nicegui.testing import User
 
+from tests.clock import FakeClock
 from tests.security.conftest import second_browser
 from tests.test_cli import run_cli
 from tests.ui.browser import AppServer, app_server
@@ -24,7 +25,7 @@ from tests.ui.conftest import PASSWORD, follow_session, log_in, logged_in, make_
 from tests.waiting import wait_for_async
 from viralclipper.config import get_settings
 from viralclipper.models import users
-from viralclipper.ui.auth import TooManyAttempts
+from viralclipper.ui.auth import LoginLimiter, TooManyAttempts
 from viralclipper.ui.auth import log_in as check_login
 
 
@@ -234,3 +235,15 @@ async def test_the_page_after_login_is_a_local_path_only(user: User) -> None:
     user.find(marker="password").type(PASSWORD)
     user.find(marker="login-button").click()
     await user.should_see("Dashboard", retries=50)  # the home page, not the other origin
+
+
+def test_a_locked_account_may_try_again_once_the_window_has_passed() -> None:
+    clock = FakeClock()
+    limiter = LoginLimiter(clock)
+    for _ in range(get_settings().login_attempts):
+        limiter.admit("ann@example.com", "127.0.0.9")
+    clock.now += 60
+    with pytest.raises(TooManyAttempts, match="Try again in 4 minutes"):
+        limiter.admit("ann@example.com", "127.0.0.9")
+    clock.now += get_settings().login_window_seconds - 60
+    limiter.admit("ann@example.com", "127.0.0.9")  # the first attempts have aged out

@@ -211,9 +211,10 @@ class LoginLimiter:
     concurrent guesses cannot all reach bcrypt; a successful one is taken back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._attempts: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
+        self.clock = clock
 
     def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
         window = get_settings().login_window_seconds
@@ -230,7 +231,7 @@ class LoginLimiter:
             ("account", email): settings.login_attempts,
             ("client", client): settings.login_client_attempts,
         }
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             recent = {key: self._recent(key, now) for key in limits}
             full = [attempts for key, attempts in recent.items() if len(attempts) >= limits[key]]
