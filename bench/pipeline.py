@@ -24,9 +24,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="vc-bench-"))
     os.environ["VIRALCLIPPER_DATA_DIR"] = str(work / "data")
 
+    from viralclipper.config import ClipSettings
     from viralclipper.pipeline.media import extract_audio
     from viralclipper.pipeline.process import (
-        ClipOptions,
         stage_analyze,
         stage_download,
         stage_slice,
@@ -41,7 +41,7 @@ def main() -> None:
     print(f"generated a {talk.duration:.0f} s talk in {time.perf_counter() - t:.1f} s\n")
     get_model()  # model loading is a once-per-process cost, kept out of the stage figures
 
-    options = ClipOptions.from_settings(max_clips=args.clips, analyzer="offline")
+    options = ClipSettings(max_clips=args.clips, analyzer="offline")
     seconds: dict[str, float] = {}
 
     def timed(name: str, fn, *a):
@@ -53,7 +53,7 @@ def main() -> None:
     media = timed(
         "download", lambda: stage_download(str(talk.path), Reporter(), allow_local_files=True)
     )
-    audio, transcript = timed("transcribe", stage_transcribe, media.path, Reporter(), options)
+    audio, transcript = timed("transcribe", stage_transcribe, media.path, Reporter())
     moments = timed("analyze", stage_analyze, transcript, audio, Reporter(), options)
     timed(
         "slice", stage_slice, media.path, transcript, moments, work / "clips", Reporter(), options

@@ -7,8 +7,9 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, get_args
 
+from viralclipper.config import Analyzer, OutputFormat, SettingsError, get_settings
 from viralclipper.models.jobs import JobActionError, JobStatus
 from viralclipper.pipeline.progress import PipelineError
 
@@ -49,15 +50,20 @@ class StageProgress:
 
 
 def cmd_process(args: argparse.Namespace) -> int:
-    from viralclipper.pipeline.process import ClipOptions, process
+    from viralclipper.pipeline.process import process
 
-    options = ClipOptions.from_settings(
-        max_clips=args.max_clips,
-        min_seconds=args.min_seconds,
-        max_seconds=args.max_seconds,
-        output_format=args.format,
-        analyzer=args.analyzer,
-        min_score=args.min_score,
+    overrides = {
+        "max_clips": args.max_clips,
+        "min_clip_seconds": args.min_seconds,
+        "max_clip_seconds": args.max_seconds,
+        "output_format": args.format,
+        "analyzer": args.analyzer,
+        "min_score": args.min_score,
+    }
+    options = (
+        get_settings()
+        .clip_defaults()
+        .updated(**{name: value for name, value in overrides.items() if value is not None})
     )
     bar = StageProgress()
     clips = process(args.source, Path(args.out), options, progress=bar)
@@ -233,8 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-seconds", type=float)
     p.add_argument("--max-seconds", type=float)
     p.add_argument("--min-score", type=float)
-    p.add_argument("--format", choices=["horizontal", "vertical"])
-    p.add_argument("--analyzer", choices=["auto", "llm", "offline"])
+    p.add_argument("--format", choices=get_args(OutputFormat))
+    p.add_argument("--analyzer", choices=get_args(Analyzer))
     p.add_argument("--json", action="store_true", help="print clips.json to stdout")
     p.set_defaults(func=cmd_process)
 
@@ -299,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         make_private(get_settings().data_dir)
     try:
         return args.func(args)
-    except (PipelineError, JobActionError) as exc:
+    except (PipelineError, JobActionError, SettingsError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -5,14 +5,55 @@ Nothing else in the code base reads `os.environ`: everything goes through `get_s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CRITERIA_DIR = Path(__file__).resolve().parent.parent / "criteria"
+
+Analyzer = Literal["auto", "llm", "offline"]
+OutputFormat = Literal["horizontal", "vertical"]
+ClipSeconds = Annotated[float, Field(gt=0, le=3600)]
+Score = Annotated[float, Field(ge=0, le=100)]
+ClipCount = Annotated[int, Field(ge=1, le=100)]
+
+BUNDLED_WHISPER = "bundled"  # the tiny.en model shipped with the app (works offline)
+# The names faster-whisper downloads from the hub; an admin may pick one in the web app. A local
+# path is only taken from the environment (WHISPER_MODEL), never from the web.
+WHISPER_MODELS = (
+    "tiny.en",
+    "tiny",
+    "base.en",
+    "base",
+    "small.en",
+    "small",
+    "medium.en",
+    "medium",
+    "large-v1",
+    "large-v2",
+    "large-v3",
+    "large",
+    "distil-large-v2",
+    "distil-medium.en",
+    "distil-small.en",
+    "distil-large-v3",
+    "distil-large-v3.5",
+    "large-v3-turbo",
+    "turbo",
+)
 
 
 class Settings(BaseSettings):
@@ -47,13 +88,14 @@ class Settings(BaseSettings):
     # downloads, audio and transcripts that finished jobs still use; least recently used go first
     cache_max_gb: float = Field(50.0, ge=0)
 
+    # the defaults of every user's clip settings (ClipSettings below)
     criteria_dir: Path = CRITERIA_DIR
-    analyzer: Literal["auto", "llm", "offline"] = "auto"
-    min_clip_seconds: float = 15.0
-    max_clip_seconds: float = 60.0
-    min_score: float = 0.0
-    max_clips: int = 8
-    output_format: Literal["horizontal", "vertical"] = "horizontal"
+    analyzer: Analyzer = "auto"
+    min_clip_seconds: ClipSeconds = 15.0
+    max_clip_seconds: ClipSeconds = 60.0
+    min_score: Score = 0.0
+    max_clips: ClipCount = 8
+    output_format: OutputFormat = "horizontal"
 
     queue_name: str = "viralclipper"
     worker_count: int = 2
@@ -74,6 +116,25 @@ class Settings(BaseSettings):
     login_client_attempts: int = 20  # ... and per client address (all accounts together) ...
     login_window_seconds: float = 300.0  # ... within this many seconds before logins are refused
     secure_cookies: bool = False  # True: the session cookie is only sent over HTTPS
+
+    @model_validator(mode="after")
+    def _clip_defaults_agree(self) -> Settings:
+        self.clip_defaults()  # MIN_CLIP_SECONDS > MAX_CLIP_SECONDS fails at start-up
+        return self
+
+    def clip_defaults(self) -> ClipSettings:
+        """The clip settings a new user starts with."""
+        return ClipSettings.model_validate(self.model_dump(include=CLIP_DEFAULTS))
+
+    def with_instance(self, instance: InstanceSettings) -> Settings:
+        """These settings with the admin's instance settings (those that are set) laid over."""
+        overrides = {
+            "openai_base_url": instance.llm_base_url,
+            "openai_model": instance.llm_model,
+            "openai_api_key": instance.llm_api_key,
+            "whisper_model": instance.whisper_model,
+        }
+        return self.model_copy(update={k: v for k, v in overrides.items() if v is not None})
 
     @property
     def database(self) -> str:
@@ -96,3 +157,187 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+class SettingsError(ValueError):
+    """A setting a person has to fix; the message is one sentence saying which and how."""
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_settings(model: type[M], values: Mapping[str, Any]) -> M:
+    """`values` as a `model`, or SettingsError with one sentence about the first bad value."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise SettingsError(one_sentence(model, exc)) from None
+
+
+def one_sentence(model: type[BaseModel], error: ValidationError) -> str:
+    first = error.errors()[0]
+    kind, ctx, loc = first["type"], first.get("ctx", {}), first["loc"]
+    label = _label(model, loc)
+    if kind == "extra_forbidden":
+        return f"Unknown setting: {loc[-1]}."
+    if kind == "value_error":
+        return str(ctx["error"])
+    if first["input"] is None or kind in ("missing", "string_too_short"):
+        return f"Fill in {label[0].lower()}{label[1:]}."
+    limits = {
+        "greater_than": f"more than {_number(ctx.get('gt'))}",
+        "greater_than_equal": f"at least {_number(ctx.get('ge'))}",
+        "less_than": f"less than {_number(ctx.get('lt'))}",
+        "less_than_equal": f"at most {_number(ctx.get('le'))}",
+        "literal_error": f"one of {ctx.get('expected')}",
+        "int_from_float": "a whole number",
+    }
+    if kind in limits:
+        return f"{label} must be {limits[kind]}."
+    if kind.startswith(("float_", "int_")):
+        return f"{label} must be a number."
+    return f"{label}: {first['msg']}."
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _label(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    if len(loc) >= 3 and loc[0] == "criteria" and isinstance(loc[1], int):
+        return f"The {loc[2]} of criterion {loc[1] + 1}"
+    field = model.model_fields.get(str(loc[0])) if loc else None
+    if field and field.title:
+        return field.title
+    return f"The {str(loc[0]).replace('_', ' ')}" if loc else "The settings"
+
+
+def redact_url(url: str | None) -> str | None:
+    """`url` without credentials: no user:password@, no query string or fragment."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class Criterion(BaseModel):
+    """What makes a moment worth clipping (see pipeline/criteria.py for the file format)."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, revalidate_instances="always"
+    )
+
+    key: str = Field(min_length=1, title="The key")
+    title: str = Field(min_length=1, title="The title")
+    text: str = Field(min_length=1, title="The text")
+    enabled: bool = True
+
+    @property
+    def phrases(self) -> list[str]:
+        return [
+            line.strip()[2:].strip().lower()
+            for line in self.text.splitlines()
+            if line.strip().startswith("- ") and line.strip()[2:].strip()
+        ]
+
+    @property
+    def signals(self) -> list[str]:
+        for line in self.text.splitlines():
+            if line.strip().lower().startswith("signals:"):
+                return [s.strip().lower() for s in line.split(":", 1)[1].split(",") if s.strip()]
+        return []
+
+    @classmethod
+    def parse(cls, key: str, text: str, enabled: bool = True) -> Criterion:
+        first = next((line.strip() for line in text.splitlines() if line.strip()), key)
+        return cls(key=key, title=first.lstrip("# ").strip(), text=text.strip(), enabled=enabled)
+
+
+class ClipSettings(BaseModel):
+    """What shapes a user's clips: stored per user, snapshotted into each job, and given to
+    `viralclipper process`. A value left out takes the environment's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    criteria: list[Criterion] | None = Field(None, title="The criteria")  # None: the files
+    min_clip_seconds: ClipSeconds = Field(title="The minimum clip length in seconds")
+    max_clip_seconds: ClipSeconds = Field(title="The maximum clip length in seconds")
+    min_score: Score = Field(title="The minimum score")
+    max_clips: ClipCount = Field(title="The maximum number of clips")
+    output_format: OutputFormat = Field(title="The output format")
+    analyzer: Analyzer = Field(title="The analyzer")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_defaults(cls, values: Any) -> Any:
+        if not isinstance(values, Mapping) or set(CLIP_DEFAULTS) <= set(values):
+            return values
+        return {**get_settings().model_dump(include=CLIP_DEFAULTS), **values}
+
+    @field_validator("criteria")
+    @classmethod
+    def _unique_keys(cls, criteria: list[Criterion] | None) -> list[Criterion] | None:
+        keys = [c.key for c in criteria or []]
+        if len(keys) != len(set(keys)):
+            raise ValueError("Two criteria have the same key.")
+        return criteria
+
+    @model_validator(mode="after")
+    def _lengths_in_order(self) -> ClipSettings:
+        if self.min_clip_seconds > self.max_clip_seconds:
+            raise ValueError("The minimum clip length must not be more than the maximum.")
+        return self
+
+    def updated(self, **changes: Any) -> ClipSettings:
+        """A copy with `changes`, validated (SettingsError)."""
+        return validate_settings(ClipSettings, {**self.model_dump(), **changes})
+
+
+CLIP_DEFAULTS = {name for name in ClipSettings.model_fields if name != "criteria"}
+
+
+class InstanceSettings(BaseModel):
+    """The admin's settings for the whole instance, stored in the database; a value that is not
+    set (None) falls back to the environment (OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_API_KEY,
+    WHISPER_MODEL)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    llm_base_url: str | None = Field(None, title="The LLM base URL")
+    llm_model: str | None = Field(None, title="The LLM model")
+    llm_api_key: str | None = Field(None, title="The LLM API key")
+    whisper_model: str | None = Field(None, title="The Whisper model")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _plain_http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("The LLM base URL must be an http or https URL.")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ValueError(
+                "The LLM base URL must not carry credentials or a query string: "
+                "put the key in the API key field."
+            )
+        return url
+
+    @field_validator("whisper_model")
+    @classmethod
+    def _known_whisper_model(cls, name: str | None) -> str | None:
+        if name is None or name in (BUNDLED_WHISPER, *WHISPER_MODELS):
+            return name
+        raise ValueError(
+            f"The Whisper model must be “{BUNDLED_WHISPER}” or a model name such as tiny.en, "
+            "small or large-v3 (a local path can only be set with WHISPER_MODEL)."
+        )

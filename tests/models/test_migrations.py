@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -10,10 +12,20 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from viralclipper.config import get_settings
-from viralclipper.models import current_revision, get_engine, upgrade_database
+from viralclipper.models import current_revision, get_engine, get_job, upgrade_database
 from viralclipper.models.db import MIGRATIONS_DIR, _alembic_config
+from viralclipper.models.settings import get_user_settings
 
-TABLES = {"users", "user_settings", "youtube_accounts", "jobs", "job_events", "clips"}
+TABLES = {
+    "users",
+    "user_settings",
+    "instance_settings",
+    "youtube_accounts",
+    "jobs",
+    "job_events",
+    "clips",
+}
+SECRET_URL = "https://alice:s3cret@llm.example/v1?token=abc"
 
 
 def test_upgrade_creates_every_table_at_head(database: str):
@@ -60,3 +72,73 @@ def test_sqlite_connections_use_wal_and_foreign_keys():
         assert pragma("foreign_keys") == 1
         assert pragma("busy_timeout") == 5000
         assert pragma("synchronous") == 1  # NORMAL
+
+
+def _downgrade(database: str, revision: str) -> None:
+    config = _alembic_config()
+    with get_engine(database).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def test_0003_cleans_llm_urls_and_whisper_models_out_of_user_rows_and_job_snapshots(database: str):
+    _downgrade(database, "0002")
+    old_options = (
+        '{"min_seconds": 20, "max_seconds": 40, "min_score": 0, "max_clips": 3, '
+        '"output_format": "vertical", "analyzer": "llm", "whisper_model": "/etc", '
+        f'"llm_model": "gpt-x", "llm_base_url": "{SECRET_URL}", "upload": true}}'
+    )
+    statements = [
+        "INSERT INTO users (id, email, password_hash, is_admin, created_at) "
+        "VALUES (1, 'ann@example.com', 'x', false, CURRENT_TIMESTAMP)",
+        "INSERT INTO user_settings (id, user_id, criteria, min_clip_seconds, max_clip_seconds, "
+        "min_score, max_clips, analyzer, llm_model, llm_base_url, whisper_model, output_format, "
+        "updated_at) VALUES (1, 1, :criteria, 20, 45, 10, 4, 'offline', 'gpt-x', :url, '/etc', "
+        "'vertical', CURRENT_TIMESTAMP)",
+        "INSERT INTO jobs (id, user_id, source_url, status, progress, created_at, updated_at, "
+        "stage_seconds, cancel_requested, attempts, options) VALUES (1, 1, '/data/up.mp4', "
+        "'pending', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', false, 0, :options)",
+    ]
+    criteria = '[{"key": "humor", "title": "Humor", "text": "Funny", "enabled": false}]'
+    with get_engine(database).begin() as connection:
+        for statement in statements:
+            values = {"criteria": criteria, "url": SECRET_URL, "options": old_options}
+            connection.execute(
+                text(statement), {k: v for k, v in values.items() if f":{k}" in statement}
+            )
+
+    upgrade_database(database)
+
+    settings = get_user_settings(1)
+    assert (settings.min_clip_seconds, settings.max_clip_seconds, settings.max_clips) == (20, 45, 4)
+    assert (settings.analyzer, settings.output_format, settings.min_score) == (
+        "offline",
+        "vertical",
+        10,
+    )
+    assert [(c.key, c.enabled) for c in settings.criteria] == [("humor", False)]
+    job = get_job(1)
+    assert job.upload is True
+    assert job.options == {
+        "min_clip_seconds": 20,
+        "max_clip_seconds": 40,
+        "min_score": 0,
+        "max_clips": 3,
+        "output_format": "vertical",
+        "analyzer": "llm",
+    }
+    columns = {c["name"] for c in inspect(get_engine(database)).get_columns("user_settings")}
+    assert not columns & {"llm_base_url", "llm_model", "whisper_model"}
+    with get_engine(database).connect() as connection:
+        rows = [
+            str(row)
+            for table in ("user_settings", "jobs")
+            for row in connection.execute(text(f"SELECT * FROM {table}"))
+        ]
+    assert not [row for row in rows if "s3cret" in row or "llm.example" in row or "/etc" in row]
+
+    _downgrade(database, "0002")  # and back: the flag returns into the options
+    with get_engine(database).connect() as connection:
+        options = connection.execute(text("SELECT options FROM jobs")).scalar()
+    assert (json.loads(options) if isinstance(options, str) else options)["upload"] is True
+    upgrade_database(database)  # the Postgres database is shared by the session's tests

@@ -1,37 +1,47 @@
-"""Per-user settings: server defaults on first read, validated saves."""
+"""Per-user clip settings: the environment's defaults on first read, validated saves; the admin's
+instance settings."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from tests.models.conftest import add_user
-from viralclipper.config import get_settings
+from viralclipper.config import ClipSettings, Criterion, SettingsError, get_settings
 from viralclipper.models import User, get_user_settings, save_user_settings
+from viralclipper.models.instance import (
+    effective_settings,
+    get_instance_settings,
+    save_instance_settings,
+)
 
 CRITERIA = [
-    {"key": "humor", "title": "Humor", "text": "Funny bits\n- joke", "enabled": True},
-    {"key": "rants", "title": "Rants", "text": "Strong opinions", "enabled": False},
+    Criterion(key="humor", title="Humor", text="Funny bits\n- joke"),
+    Criterion(key="rants", title="Rants", text="Strong opinions", enabled=False),
 ]
 
 
-def test_first_read_creates_defaults_from_the_server_settings(database: str, monkeypatch):
+def test_first_read_creates_defaults_from_the_environment(database: str, monkeypatch):
     monkeypatch.setenv("MAX_CLIPS", "5")
     monkeypatch.setenv("OUTPUT_FORMAT", "vertical")
-    monkeypatch.setenv("OPENAI_MODEL", "llama3")
     get_settings.cache_clear()
     user = add_user()
 
     settings = get_user_settings(user.id)
 
-    assert settings.criteria is None
-    assert (settings.max_clips, settings.output_format, settings.llm_model) == (
-        5,
-        "vertical",
-        "llama3",
+    assert settings == ClipSettings(
+        criteria=None,
+        min_clip_seconds=15.0,
+        max_clip_seconds=60.0,
+        min_score=0.0,
+        max_clips=5,
+        output_format="vertical",
+        analyzer="auto",
     )
-    assert (settings.min_clip_seconds, settings.max_clip_seconds) == (15.0, 60.0)
-    assert settings.analyzer == "auto"
-    assert get_user_settings(user.id).id == settings.id  # created once
+    monkeypatch.setenv("MAX_CLIPS", "6")
+    get_settings.cache_clear()
+    assert get_user_settings(user.id).max_clips == 5  # created once, then the user's
 
 
 def test_save_keeps_changes_per_user(database: str, owner: User):
@@ -41,9 +51,9 @@ def test_save_keeps_changes_per_user(database: str, owner: User):
     )
 
     again = get_user_settings(owner.id)
+    assert again == saved
     assert again.criteria == CRITERIA
     assert (again.min_clip_seconds, again.max_clip_seconds, again.analyzer) == (20, 45, "offline")
-    assert again.updated_at >= saved.updated_at.replace(microsecond=0)
     assert get_user_settings(other.id).criteria is None
 
     save_user_settings(owner.id, criteria=None)  # back to the default criteria files
@@ -54,19 +64,30 @@ def test_save_keeps_changes_per_user(database: str, owner: User):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"analyzer": "gpt"}, "analyzer must be one of"),
-        ({"output_format": "square"}, "output format must be one of"),
-        ({"min_clip_seconds": 70}, "minimum seconds <= maximum"),
-        ({"min_score": 101}, "between 0 and 100"),
-        ({"max_clips": 0}, "at least 1"),
-        ({"criteria": [{"key": "x"}]}, "key, title, text and enabled"),
-        ({"criteria": [CRITERIA[0], CRITERIA[0]]}, "same key"),
-        ({"colour": "red"}, "Unknown setting"),
+        ({"analyzer": "gpt"}, "The analyzer must be one of 'auto', 'llm' or 'offline'."),
+        ({"output_format": "square"}, "The output format must be one of"),
+        ({"min_clip_seconds": 70}, "The minimum clip length must not be more than the maximum."),
+        ({"min_clip_seconds": 0}, "The minimum clip length in seconds must be more than 0."),
+        ({"min_score": 101}, "The minimum score must be at most 100."),
+        ({"max_clips": 0}, "The maximum number of clips must be at least 1."),
+        ({"max_clips": 2.5}, "The maximum number of clips must be a whole number."),
+        ({"max_clips": None}, "Fill in the maximum number of clips."),
+        ({"criteria": [{"key": "x"}]}, "Fill in the title of criterion 1."),
+        (
+            {"criteria": [{**CRITERIA[0].model_dump(), "text": " "}]},
+            "Fill in the text of criterion 1.",
+        ),
+        ({"criteria": [CRITERIA[0], CRITERIA[0]]}, "Two criteria have the same key."),
+        ({"colour": "red"}, "Unknown setting: colour."),
+        ({"llm_base_url": "http://127.0.0.1/v1"}, "Unknown setting: llm_base_url."),
+        ({"whisper_model": "/etc"}, "Unknown setting: whisper_model."),
     ],
 )
-def test_bad_values_are_refused_and_nothing_is_saved(database: str, owner: User, fields, message):
+def test_bad_values_are_refused_with_one_sentence_and_nothing_is_saved(
+    database: str, owner: User, fields, message
+):
     before = get_user_settings(owner.id)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(SettingsError, match="^" + re.escape(message)):
         save_user_settings(owner.id, **fields)
     assert get_user_settings(owner.id) == before
 
@@ -74,3 +95,43 @@ def test_bad_values_are_refused_and_nothing_is_saved(database: str, owner: User,
 def test_settings_for_an_unknown_user(database: str):
     with pytest.raises(LookupError):
         get_user_settings(12345)
+
+
+def test_instance_settings_are_the_admins_and_fall_back_to_the_environment(
+    database: str, monkeypatch
+):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "env-key")
+    get_settings.cache_clear()
+    admin, member = add_user("admin@example.com", is_admin=True), add_user("m@example.com")
+    assert get_instance_settings().llm_base_url is None
+    assert effective_settings().openai_base_url == "http://127.0.0.1:9/v1"
+
+    with pytest.raises(PermissionError, match="Only an admin"):
+        save_instance_settings(member.id, llm_base_url="http://127.0.0.2/v1")
+    save_instance_settings(admin.id, llm_base_url="http://127.0.0.3/v1", llm_model="m1")
+    save_instance_settings(admin.id, whisper_model="small.en")  # the others stay
+
+    effective = effective_settings()
+    assert (effective.openai_base_url, effective.openai_model) == ("http://127.0.0.3/v1", "m1")
+    assert (effective.openai_api_key, effective.whisper_model) == ("env-key", "small.en")
+    save_instance_settings(admin.id, llm_base_url="", llm_model=None)  # back to the environment
+    assert effective_settings().openai_base_url == "http://127.0.0.1:9/v1"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"llm_base_url": "localhost:11434"}, "must be an http or https URL"),
+        ({"llm_base_url": "http://bob:pw@127.0.0.1/v1"}, "must not carry credentials"),
+        ({"llm_base_url": "http://127.0.0.1/v1?api_key=x"}, "must not carry credentials"),
+        ({"whisper_model": "/etc"}, "a local path can only be set with WHISPER_MODEL"),
+        ({"whisper_model": "someone/evil-model"}, "a local path can only be set with"),
+        ({"colour": "red"}, "Unknown setting: colour."),
+    ],
+)
+def test_bad_instance_settings_are_refused(database: str, fields, message):
+    admin = add_user("admin@example.com", is_admin=True)
+    with pytest.raises(SettingsError, match=message):
+        save_instance_settings(admin.id, **fields)
+    assert get_instance_settings().model_dump(exclude_none=True) == {}

@@ -12,8 +12,10 @@ from tests.http_server import VideoServer
 from tests.queue.conftest import Backend, wait_for_status
 from tests.waiting import wait_for
 from viralclipper.models import clips, jobs
+from viralclipper.models.instance import save_instance_settings
 from viralclipper.models.settings import save_user_settings
 from viralclipper.models.tables import User
+from viralclipper.models.users import set_admin
 from viralclipper.pipeline.media import probe
 from viralclipper.queue import api
 from viralclipper.queue.app import get_queue
@@ -119,7 +121,9 @@ def test_a_subscriber_sees_the_states_in_order(backend: Backend, user: User, sit
 def test_a_failing_stage_leaves_a_readable_failure_and_keeps_finished_work(
     backend: Backend, user: User, site: VideoServer
 ):
-    save_user_settings(user.id, analyzer="llm", llm_base_url="http://127.0.0.1:9/v1")
+    set_admin(user.id, True)
+    save_instance_settings(user.id, llm_base_url="http://127.0.0.1:9/v1")
+    save_user_settings(user.id, analyzer="llm")
     backend.start_worker()
     job = api.submit_job(user.id, site.url("short.mp4"))
     failed = wait_for_status(job.id, {"completed", "failed"}, backend)

@@ -57,7 +57,7 @@ async def test_an_uploaded_video_is_saved_and_queued(user: User, sample_talk: Sa
         await uploader.handle_uploads([SmallFileUpload("My Talk.mp4", "video/mp4", video)])
     await user.should_see("queued job 1", retries=20)
     [job] = jobs.list_jobs(account.id)
-    assert job.options["upload"] is True and job.title == "My Talk"
+    assert job.upload is True and job.title == "My Talk"
     saved = get_settings().data_dir / "uploads"
     assert [p.read_bytes() for p in saved.iterdir()] == [video]
     assert job.source_url == str(next(saved.iterdir()))

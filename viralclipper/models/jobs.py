@@ -182,10 +182,16 @@ class JobFiles:
     clip_files: list[str] = field(default_factory=list)
 
 
-def create_job(user_id: int, source_url: str, options: dict[str, Any] | None = None) -> Job:
-    """Submit: a new pending job, for a worker to claim."""
+def create_job(
+    user_id: int, source_url: str, options: dict[str, Any] | None = None, *, upload: bool = False
+) -> Job:
+    """Submit: a new pending job, for a worker to claim. `options` is its ClipSettings snapshot;
+    `upload` says the source is a file uploaded to the data dir (the only local files a worker
+    may read)."""
     with session() as db:
-        job = Job(user_id=user_id, source_url=source_url, options=dict(options or {}))
+        job = Job(
+            user_id=user_id, source_url=source_url, options=dict(options or {}), upload=upload
+        )
         db.add(job)
         db.flush()
         db.refresh(job)

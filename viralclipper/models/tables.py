@@ -11,6 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Field, SQLModel
 
+from viralclipper.config import ClipSettings
+
 # Named constraints, so later migrations (batch mode on SQLite) can refer to them.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -90,24 +92,24 @@ class User(SQLModel, table=True):
 
 
 class UserSettings(SQLModel, table=True):
-    """One row per user; created with the server's defaults on first read."""
+    """One row per user: their `config.ClipSettings` as JSON, created on first read."""
 
     __tablename__ = "user_settings"
     __table_args__ = (NEVER_REUSE_IDS,)
 
     id: int = primary_key()
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", unique=True)
-    # A list of {key, title, text, enabled}; None means "the default criteria files".
-    criteria: list[dict[str, Any]] | None = _json()
-    min_clip_seconds: float
-    max_clip_seconds: float
-    min_score: float
-    max_clips: int
-    analyzer: str  # 'auto' | 'llm' | 'offline'
-    llm_model: str | None = None
-    llm_base_url: str | None = None
-    whisper_model: str | None = None
-    output_format: str  # 'horizontal' | 'vertical'
+    settings: dict[str, Any] = _json(dict, nullable=False)
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class InstanceSettingsRow(SQLModel, table=True):
+    """The admin's `config.InstanceSettings` as JSON: one row (id 1), absent until first saved."""
+
+    __tablename__ = "instance_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    settings: dict[str, Any] = _json(dict, nullable=False)
     updated_at: datetime = _timestamp(nullable=False)
 
 
@@ -158,7 +160,12 @@ class Job(SQLModel, table=True):
     worker_id: str | None = None
     heartbeat_at: datetime | None = _timestamp(index=True)
     attempts: int = 0
-    options: dict[str, Any] = _json(dict, nullable=False)  # the settings snapshot the job runs with
+    options: dict[str, Any] = _json(dict, nullable=False)  # its ClipSettings (config.py) snapshot
+    upload: bool = False  # the source is a file uploaded to the data dir (which a worker may read)
+
+    @property
+    def clip_settings(self) -> ClipSettings:
+        return ClipSettings.model_validate(self.options)
 
 
 class JobEvent(SQLModel, table=True):

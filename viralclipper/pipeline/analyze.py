@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from viralclipper.config import Settings, get_settings
+from viralclipper.config import Analyzer, Settings, get_settings
 from viralclipper.pipeline.criteria import Criterion
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.offline_analyzer import analyze_offline
 from viralclipper.pipeline.progress import PipelineError, Reporter
 from viralclipper.pipeline.transcript import Transcript
-
-Analyzer = Literal["auto", "llm", "offline"]
 
 
 class NoSpeechError(PipelineError):

@@ -15,39 +15,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel
+from viralclipper.config import Criterion, get_settings
 
-
-class Criterion(BaseModel):
-    key: str
-    title: str
-    text: str
-    enabled: bool = True
-
-    @property
-    def phrases(self) -> list[str]:
-        return [
-            line.strip()[2:].strip().lower()
-            for line in self.text.splitlines()
-            if line.strip().startswith("- ") and line.strip()[2:].strip()
-        ]
-
-    @property
-    def signals(self) -> list[str]:
-        for line in self.text.splitlines():
-            if line.strip().lower().startswith("signals:"):
-                return [s.strip().lower() for s in line.split(":", 1)[1].split(",") if s.strip()]
-        return []
-
-    @classmethod
-    def parse(cls, key: str, text: str, enabled: bool = True) -> Criterion:
-        first = next((line.strip() for line in text.splitlines() if line.strip()), key)
-        return cls(key=key, title=first.lstrip("# ").strip(), text=text.strip(), enabled=enabled)
+__all__ = ["Criterion", "enabled_criteria", "load_criteria"]
 
 
 def load_criteria(directory: Path) -> list[Criterion]:
-    """Every `*.txt` in `directory`, sorted by key; a new file is picked up as it is."""
-    return [
-        Criterion.parse(path.stem, path.read_text(encoding="utf-8"))
-        for path in sorted(directory.glob("*.txt"))
-    ]
+    """Every non-empty `*.txt` in `directory`, sorted by key; a new file is picked up as it is."""
+    texts = {
+        path.stem: path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.txt"))
+    }
+    return [Criterion.parse(key, text) for key, text in texts.items() if text.strip()]
+
+
+def enabled_criteria(criteria: list[Criterion] | None) -> list[Criterion]:
+    """The enabled ones of `criteria`; None means the files in the criteria dir."""
+    chosen = criteria if criteria is not None else load_criteria(get_settings().criteria_dir)
+    return [c for c in chosen if c.enabled]

@@ -17,7 +17,7 @@ from typing import Any
 import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from viralclipper.config import Settings, get_settings
+from viralclipper.config import Settings, get_settings, redact_url
 from viralclipper.pipeline.criteria import Criterion
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.progress import PipelineError, Reporter
@@ -123,7 +123,7 @@ class _Chat:
     base_url: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.base_url = self.settings.openai_base_url or OPENAI_URL
+        self.base_url = redact_url(self.settings.openai_base_url) or OPENAI_URL  # for messages
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         """The text of the model's reply; API failures become LLMError."""

@@ -8,14 +8,11 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
 
-from pydantic import BaseModel
-
-from viralclipper.config import Settings, get_settings
+from viralclipper.config import ClipSettings, Settings, get_settings
 from viralclipper.pipeline import cache
 from viralclipper.pipeline.analyze import analyze
-from viralclipper.pipeline.criteria import Criterion, load_criteria
+from viralclipper.pipeline.criteria import enabled_criteria
 from viralclipper.pipeline.download import DownloadResult, download
 from viralclipper.pipeline.media import extract_audio
 from viralclipper.pipeline.moment import Moment
@@ -28,63 +25,6 @@ from viralclipper.pipeline.transcript import Transcript
 from viralclipper.stages import Stage
 
 MANIFEST = "clips.json"
-
-
-class ClipSettings(Protocol):
-    min_clip_seconds: float
-    max_clip_seconds: float
-    min_score: float
-    max_clips: int
-    output_format: str
-    analyzer: str
-    whisper_model: str | None
-
-
-class ClipOptions(BaseModel):
-    """What shapes the clips of one run: a user's settings, or the defaults from the environment."""
-
-    min_seconds: float = 15.0
-    max_seconds: float = 60.0
-    min_score: float = 0.0
-    max_clips: int = 8
-    output_format: Literal["horizontal", "vertical"] = "horizontal"
-    analyzer: Literal["auto", "llm", "offline"] = "auto"
-    whisper_model: str | None = None
-    llm_model: str | None = None  # None: OPENAI_MODEL
-    llm_base_url: str | None = None  # None: OPENAI_BASE_URL
-    criteria: list[Criterion] | None = None  # None: the files in the criteria dir
-
-    @classmethod
-    def from_settings(cls, settings: ClipSettings | None = None, **overrides) -> ClipOptions:
-        """From the environment's defaults, or from any object with the same setting names (a
-        user's stored settings); `overrides` that are not None win."""
-        s = settings or get_settings()
-        values = dict(
-            min_seconds=s.min_clip_seconds,
-            max_seconds=s.max_clip_seconds,
-            min_score=s.min_score,
-            max_clips=s.max_clips,
-            output_format=s.output_format,
-            analyzer=s.analyzer,
-            whisper_model=s.whisper_model,
-        )
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
-
-    def llm_settings(self) -> Settings:
-        """The environment's settings with this run's LLM choices laid over them."""
-        overrides = {"openai_model": self.llm_model, "openai_base_url": self.llm_base_url}
-        return get_settings().model_copy(
-            update={k: v for k, v in overrides.items() if v is not None}
-        )
-
-    def enabled_criteria(self) -> list[Criterion]:
-        criteria = (
-            self.criteria
-            if self.criteria is not None
-            else load_criteria(get_settings().criteria_dir)
-        )
-        return [c for c in criteria if c.enabled]
 
 
 @dataclass(frozen=True)
@@ -133,9 +73,11 @@ def stage_download(
 
 
 def stage_transcribe(
-    media: Path, reporter: Reporter, options: ClipOptions
+    media: Path, reporter: Reporter, settings: Settings | None = None
 ) -> tuple[Path, Transcript]:
-    """Extract the audio and transcribe it, both kept in the media's cache entry."""
+    """Extract the audio and transcribe it (with the Whisper model of `settings`, default the
+    environment's), both kept in the media's cache entry."""
+    settings = settings or get_settings()
     cache.use(media)
     audio = cache.audio_path(media)
     if not audio.exists():
@@ -144,31 +86,36 @@ def stage_transcribe(
         audio,
         cache.transcripts_dir(media),
         reporter.scaled(0.05, 1.0),
-        model=options.whisper_model,
+        model=settings.whisper_model,
     )
     return audio, transcript
 
 
 def stage_analyze(
-    transcript: Transcript, audio: Path | None, reporter: Reporter, options: ClipOptions
+    transcript: Transcript,
+    audio: Path | None,
+    reporter: Reporter,
+    options: ClipSettings,
+    settings: Settings | None = None,
 ) -> list[Moment]:
-    """Candidate moments from the analyzer, then validated into the clips to cut."""
+    """Candidate moments from the analyzer (its LLM endpoint from `settings`, default the
+    environment's), then validated into the clips to cut."""
     moments = analyze(
         transcript,
-        options.enabled_criteria(),
+        enabled_criteria(options.criteria),
         reporter,
         analyzer=options.analyzer,
         audio_path=audio,
-        min_seconds=options.min_seconds,
-        max_seconds=options.max_seconds,
+        min_seconds=options.min_clip_seconds,
+        max_seconds=options.max_clip_seconds,
         max_moments=max(12, options.max_clips * 2),
-        settings=options.llm_settings(),
+        settings=settings or get_settings(),
     )
     return select_clips(
         moments,
         transcript,
-        min_seconds=options.min_seconds,
-        max_seconds=options.max_seconds,
+        min_seconds=options.min_clip_seconds,
+        max_seconds=options.max_clip_seconds,
         min_score=options.min_score,
         max_clips=options.max_clips,
     )
@@ -180,7 +127,7 @@ def stage_slice(
     moments: list[Moment],
     out_dir: Path,
     reporter: Reporter,
-    options: ClipOptions,
+    options: ClipSettings,
 ) -> list[RenderedClip]:
     """Render every clip with its thumbnail and subtitles into `out_dir`."""
     cache.use(media)
@@ -228,7 +175,7 @@ StageProgress = Callable[[Stage, float, str], None]
 def process(
     source: str,
     out_dir: Path,
-    options: ClipOptions | None = None,
+    options: ClipSettings | None = None,
     progress: StageProgress | None = None,
     should_cancel: CancelCheck = never_cancel,
     *,
@@ -239,13 +186,13 @@ def process(
     Clips are rendered into a staging folder and moved into `out_dir` only when all succeeded,
     so a failure or cancellation leaves `out_dir` as it was.
     """
-    options = options or ClipOptions.from_settings()
+    options = options or get_settings().clip_defaults()
 
     def reporter(stage: Stage) -> Reporter:
         return Reporter(lambda f, m: progress(stage, f, m) if progress else None, should_cancel)
 
     source_media = stage_download(source, reporter("download"), allow_local_files=allow_local_files)
-    audio, transcript = stage_transcribe(source_media.path, reporter("transcribe"), options)
+    audio, transcript = stage_transcribe(source_media.path, reporter("transcribe"))
     moments = stage_analyze(transcript, audio, reporter("analyze"), options)
     staging = out_dir / ".staging"
     shutil.rmtree(staging, ignore_errors=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import subprocess
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
+from viralclipper.config import OutputFormat
 from viralclipper.pipeline.files import atomic_output
 from viralclipper.pipeline.media import (
     MediaInfo,
@@ -24,8 +24,6 @@ from viralclipper.pipeline.media import (
 )
 from viralclipper.pipeline.progress import PipelineError, Reporter
 from viralclipper.pipeline.transcript import SENTENCE_END, Word
-
-Format = Literal["horizontal", "vertical"]
 
 MAX_HORIZONTAL_WIDTH = 1920
 MAX_VERTICAL_SIZE = (1080, 1920)
@@ -58,7 +56,7 @@ def render_clip(
     end: float,
     out: Path,
     *,
-    fmt: Format = "horizontal",
+    fmt: OutputFormat = "horizontal",
     reporter: Reporter | None = None,
 ) -> Path:
     """Cut `start`..`end` (seconds) of `media` into an H.264/AAC MP4 at `out`."""
@@ -78,7 +76,7 @@ def render_clip(
     return out
 
 
-def make_thumbnail(media: Path, at: float, out: Path, *, fmt: Format = "horizontal") -> Path:
+def make_thumbnail(media: Path, at: float, out: Path, *, fmt: OutputFormat = "horizontal") -> Path:
     """A JPEG of the frame at `at` s, framed like the clip, at most 720 px on its long side."""
     info = _video_info(media)
     # a seek past the last frame yields no picture at all
@@ -193,7 +191,7 @@ def _encode_video(
                 raise
 
 
-def _video_filter(fmt: Format) -> str:
+def _video_filter(fmt: OutputFormat) -> str:
     if fmt == "vertical":
         return f"{_VERTICAL_CROP},{_fit_filter(*MAX_VERTICAL_SIZE)}"
     return _fit_filter(MAX_HORIZONTAL_WIDTH, None)

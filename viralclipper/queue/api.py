@@ -14,7 +14,6 @@ from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.download import check_source
 from viralclipper.pipeline.media import check_media_file
 from viralclipper.pipeline.netguard import guard_for_user_urls
-from viralclipper.pipeline.process import ClipOptions
 from viralclipper.pipeline.progress import PipelineError  # noqa: F401 - what submit_job raises
 from viralclipper.pipeline.transcript import Transcript
 from viralclipper.queue.app import get_queue
@@ -23,13 +22,9 @@ from viralclipper.queue.events import publish
 from viralclipper.queue.runner import job_dir
 
 
-def options_for_user(user_id: int) -> ClipOptions:
-    """A snapshot of the user's settings, which the job keeps for its whole life."""
-    s = get_user_settings(user_id)
-    criteria = [Criterion(**c) for c in s.criteria] if s.criteria is not None else None
-    return ClipOptions.from_settings(
-        s, llm_model=s.llm_model, llm_base_url=s.llm_base_url, criteria=criteria
-    )
+def options_for_user(user_id: int) -> dict:
+    """A snapshot of the user's clip settings, which the job keeps (until it is re-analyzed)."""
+    return get_user_settings(user_id).model_dump(mode="json")
 
 
 def _owned(job_id: int, user_id: int | None) -> Job:
@@ -53,9 +48,7 @@ def submit_job(user_id: int, source: str, *, upload: bool = False, title: str | 
         check_media_file(Path(source))
     else:
         source = check_source(source, guard_for_user_urls())
-    options = options_for_user(user_id).model_dump(mode="json")
-    options["upload"] = upload
-    job = jobs.create_job(user_id, source, options)
+    job = jobs.create_job(user_id, source, options_for_user(user_id), upload=upload)
     if title:
         job = jobs.update_job(job.id, title=title)
     return _enqueue(job, f"queued {source if not upload else 'an uploaded file'}")
@@ -88,11 +81,7 @@ def reanalyze_job(job_id: int, user_id: int | None = None) -> Job:
     """Analyze and render again from the cached transcript, with the owner's current settings.
     NotAllowedNow unless the job is finished and has its transcript."""
     job = _owned(job_id, user_id)
-    options = {
-        **options_for_user(job.user_id).model_dump(mode="json"),
-        "upload": (job.options or {}).get("upload", False),
-    }
-    job = jobs.reanalyze_job(job_id, options)
+    job = jobs.reanalyze_job(job_id, options_for_user(job.user_id))
     return _enqueue(job, "re-analysis with the current settings")
 
 
@@ -104,14 +93,14 @@ def delete_job(job_id: int, user_id: int | None = None) -> None:
     jobs.delete_job(job_id)
     shutil.rmtree(job_dir(job_id), ignore_errors=True)
     upload = Path(job.source_url)
-    if (job.options or {}).get("upload") and upload.is_file():
+    if job.upload and upload.is_file():
         upload.unlink(missing_ok=True)
     clean_cache_safely()
 
 
-def default_criteria() -> list[dict]:
-    """The criteria files as {key, title, text, enabled}: what "reset to defaults" restores."""
-    return [c.model_dump() for c in load_criteria(get_settings().criteria_dir)]
+def default_criteria() -> list[Criterion]:
+    """The criteria files: what "reset to defaults" restores."""
+    return load_criteria(get_settings().criteria_dir)
 
 
 def transcript_sentences(job: Job) -> list[dict]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from viralclipper.config import get_settings
 from viralclipper.models import clips as clip_store
 from viralclipper.models import jobs
+from viralclipper.models.instance import effective_settings
 from viralclipper.models.jobs import JobActionError
 from viralclipper.models.tables import Job
 from viralclipper.pipeline import cache
@@ -24,7 +25,6 @@ from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.process import (
-    ClipOptions,
     stage_analyze,
     stage_download,
     stage_slice,
@@ -214,17 +214,12 @@ def _run_stage(job: Job, stage: Stage, worker: str, monitor: JobMonitor) -> Job:
     return job
 
 
-def _options(job: Job) -> ClipOptions:
-    return ClipOptions.model_validate(job.options or {})
-
-
 def _download(job: Job, reporter: Reporter) -> dict:
-    upload = bool((job.options or {}).get("upload"))
     result = stage_download(
         job.source_url,
         reporter,
-        allow_local_files=upload,
-        guard=None if upload else guard_for_user_urls(),
+        allow_local_files=job.upload,
+        guard=None if job.upload else guard_for_user_urls(),
     )
     return {
         "media_path": str(result.path),
@@ -240,14 +235,16 @@ def _transcribe(job: Job, reporter: Reporter) -> dict:
     reporter(0.0, "waiting for a transcription slot")
     with transcription_slots():
         media = recorded(job.media_path, "downloaded video")
-        audio, transcript = stage_transcribe(media, reporter, _options(job))
+        audio, transcript = stage_transcribe(media, reporter, effective_settings())
     path = job_dir(job.id) / "transcript.json"
     write_text_atomic(path, transcript.model_dump_json())
     return {"audio_path": str(audio), "transcript_path": str(path)}
 
 
 def _analyze(job: Job, reporter: Reporter) -> dict:
-    moments = stage_analyze(load_transcript(job), _audio(job), reporter, _options(job))
+    moments = stage_analyze(
+        load_transcript(job), _audio(job), reporter, job.clip_settings, effective_settings()
+    )
     write_text_atomic(
         job_dir(job.id) / "moments.json", json.dumps([m.model_dump() for m in moments], indent=1)
     )
@@ -263,7 +260,7 @@ def _slice(job: Job, reporter: Reporter) -> dict:
     staging = job_dir(job.id) / "clips.staging"
     shutil.rmtree(staging, ignore_errors=True)
     media = recorded(job.media_path, "downloaded video")
-    rendered = stage_slice(media, load_transcript(job), moments, staging, reporter, _options(job))
+    rendered = stage_slice(media, load_transcript(job), moments, staging, reporter, job.clip_settings)
     shutil.rmtree(clips_dir, ignore_errors=True)
     staging.replace(clips_dir)
     clip_store.replace_clips(job.id, [_clip_row(c, clips_dir) for c in rendered])
@@ -317,7 +314,7 @@ def rerender_clip(clip_id: int) -> None:
     job = jobs.get_job(clip.job_id) if clip else None
     if clip is None or job is None or not job.media_path:
         return
-    options = _options(job)
+    options = job.clip_settings
     media = Path(job.media_path)
     cache.use(media)
     video = recorded(clip.video_path, "clip video")

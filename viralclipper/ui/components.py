@@ -58,7 +58,7 @@ def format_ago(moment: datetime | None) -> str:
 def job_title(job: Job) -> str:
     if job.title:
         return job.title
-    return "Uploaded video" if (job.options or {}).get("upload") else display_url(job.source_url)
+    return "Uploaded video" if job.upload else display_url(job.source_url)
 
 
 def display_url(url: str) -> str:

@@ -63,13 +63,9 @@ async def job_source(job_id: int) -> FileResponse:
     if job is None:
         raise HTTPException(status_code=404)
     return FileResponse(
-        _servable(job.media_path or _upload_path(job.source_url, job.options)),
+        _servable(job.media_path or (job.source_url if job.upload else None)),
         media_type="video/mp4",
     )
-
-
-def _upload_path(source: str, options: dict | None) -> str | None:
-    return source if (options or {}).get("upload") else None
 
 
 def register_routes() -> None:

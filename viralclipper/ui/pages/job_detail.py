@@ -155,7 +155,7 @@ class JobView:
         with ui.row().classes("items-center gap-2"):
             self.chip = StatusChip(job.status)
             ui.label(f"Job #{job.id}").classes("text-sm text-grey-7")
-        if job.options.get("upload"):
+        if job.upload:
             ui.label("Uploaded file").classes("text-sm text-grey-8")
         else:
             ui.link(display_url(job.source_url), job.source_url, new_tab=True).classes(
@@ -173,8 +173,8 @@ class JobView:
                 ("Started", format_time(job.started_at)),
                 ("Finished", format_time(job.finished_at)),
                 ("Attempts", str(job.attempts)),
-                ("Analyzer", str(job.options.get("analyzer", "auto"))),
-                ("Format", "9:16" if job.options.get("output_format") == "vertical" else "16:9"),
+                ("Analyzer", job.clip_settings.analyzer),
+                ("Format", "9:16" if job.clip_settings.output_format == "vertical" else "16:9"),
             ):
                 ui.label(name).classes("text-grey-6")
                 ui.label(value).classes("text-grey-9")

@@ -383,7 +383,7 @@ class JobRow:
             self.title = ui.link(job_title(job), f"/jobs/{job.id}").classes(
                 "font-medium text-grey-9 no-underline hover:underline ellipsis max-w-full"
             )
-            source = "upload" if job.options.get("upload") else display_url(job.source_url)
+            source = "upload" if job.upload else display_url(job.source_url)
             ui.label(f"#{job.id} · {source}").classes("text-xs text-grey-6 ellipsis max-w-full")
         with ui.element("div").classes(cell):
             self.chip = StatusChip(job.status)

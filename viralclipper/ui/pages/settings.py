@@ -1,16 +1,29 @@
-"""Settings: the criteria editor, clip limits, analyzer and models, output format, and
-"save and re-analyze" for a chosen job."""
+"""Settings: the criteria editor, clip limits, analyzer, output format, "save and re-analyze"
+for a chosen job, and for admins the instance settings (LLM endpoint, model and key; Whisper)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from nicegui import run, ui
 
-from viralclipper.config import get_settings
+from viralclipper.config import (
+    BUNDLED_WHISPER,
+    WHISPER_MODELS,
+    Criterion,
+    Settings,
+    get_settings,
+    redact_url,
+)
 from viralclipper.models import jobs
+from viralclipper.models.instance import (
+    effective_settings,
+    get_instance_settings,
+    save_instance_settings,
+)
 from viralclipper.models.jobs import can_reanalyze
 from viralclipper.models.settings import get_user_settings, save_user_settings
 from viralclipper.models.tables import User
@@ -40,22 +53,16 @@ def criterion_key(title: str, taken: set[str]) -> str:
     return key
 
 
-class FormError(ValueError):
-    """A field the user has to fix; the message says which and how."""
-
-
 class SettingsForm:
     def __init__(self, user: User) -> None:
         self.user = user
         self.load()
 
     def load(self) -> None:
-        stored = get_user_settings(self.user.id)
-        self.stored = stored
-        self.customized = stored.criteria is not None
-        self.criteria = [
-            dict(c) for c in (stored.criteria if self.customized else api.default_criteria())
-        ]
+        self.stored = get_user_settings(self.user.id)
+        self.customized = self.stored.criteria is not None
+        criteria = self.stored.criteria if self.customized else api.default_criteria()
+        self.criteria = [c.model_copy() for c in criteria or []]
 
     def build(self) -> None:
         self.error = (
@@ -68,6 +75,8 @@ class SettingsForm:
             with ui.column().classes("w-full lg:w-[26rem] gap-6"):
                 self.clip_options()
                 self.save_card()
+                if self.user.is_admin:
+                    InstanceForm(self.user).build()
 
     # --- criteria ---------------------------------------------------------------------------
 
@@ -92,26 +101,26 @@ class SettingsForm:
             self.criterion_card(criterion)
         self.new_criterion_card()
 
-    def criterion_card(self, criterion: dict[str, Any]) -> None:
-        card = ui.card().classes("w-full p-0").mark(f"criterion-{criterion['key']}")
+    def criterion_card(self, criterion: Criterion) -> None:
+        card = ui.card().classes("w-full p-0").mark(f"criterion-{criterion.key}")
         with card, ui.expansion().classes("w-full").props("dense-toggle") as expansion:
             with (
                 expansion.add_slot("header"),
                 ui.row().classes("w-full items-center no-wrap gap-3 py-1"),
             ):
-                ui.switch(value=criterion["enabled"]).bind_value(criterion, "enabled").on(
+                ui.switch(value=criterion.enabled).bind_value(criterion, "enabled").on(
                     "click.stop", lambda: None
-                ).mark(f"enabled-{criterion['key']}")
+                ).mark(f"enabled-{criterion.key}")
                 with ui.column().classes("gap-0 grow min-w-0"):
                     ui.label().bind_text_from(criterion, "title").classes("font-medium text-grey-9")
-                    ui.label(criterion["key"]).classes("text-xs text-grey-6 font-mono")
+                    ui.label(criterion.key).classes("text-xs text-grey-6 font-mono")
             with ui.column().classes("w-full gap-2 px-4 pb-4"):
                 ui.input("Title").bind_value(criterion, "title").props("outlined dense").classes(
                     "w-full"
                 )
                 ui.textarea("Description, signals and phrases").bind_value(criterion, "text").props(
                     "outlined autogrow"
-                ).classes("w-full font-mono text-sm").mark(f"text-{criterion['key']}")
+                ).classes("w-full font-mono text-sm").mark(f"text-{criterion.key}")
                 with ui.row().classes("w-full justify-end"):
                     ui.button(
                         "Remove",
@@ -125,10 +134,8 @@ class SettingsForm:
             if not title or not text:
                 ui.notify("A new criterion needs a title and a description.", type="warning")
                 return
-            key = criterion_key(title, {c["key"] for c in self.criteria})
-            self.criteria.append(
-                {"key": key, "title": title, "text": f"{title}\n{text}", "enabled": True}
-            )
+            key = criterion_key(title, {c.key for c in self.criteria})
+            self.criteria.append(Criterion(key=key, title=title, text=f"{title}\n{text}"))
             self.customized = True
             ui.notify(f"Added “{title}”: save to keep it.")
             self.criteria_editor.refresh()
@@ -156,7 +163,7 @@ class SettingsForm:
             )
             ui.button("Add criterion", icon="add", on_click=add).props("outline no-caps")
 
-    def remove_criterion(self, criterion: dict[str, Any]) -> None:
+    def remove_criterion(self, criterion: Criterion) -> None:
         self.criteria.remove(criterion)
         self.customized = True
         self.criteria_editor.refresh()
@@ -200,31 +207,7 @@ class SettingsForm:
             ui.label(
                 "Automatic uses the LLM when one is configured, else the offline analyzer."
             ).classes("text-xs text-grey-6")
-            self.llm_model = (
-                ui.input(
-                    "LLM model", value=s.llm_model or "", placeholder=get_settings().openai_model
-                )
-                .props("outlined dense")
-                .classes("w-full")
-            )
-            self.llm_base_url = (
-                ui.input(
-                    "LLM base URL",
-                    value=s.llm_base_url or "",
-                    placeholder="http://localhost:11434/v1",
-                )
-                .props("outlined dense")
-                .classes("w-full")
-            )
-            self.llm_model.bind_visibility_from(self.analyzer, "value", lambda v: v != "offline")
-            self.llm_base_url.bind_visibility_from(self.analyzer, "value", lambda v: v != "offline")
-            self.whisper_model = (
-                ui.input(
-                    "Whisper model", value=s.whisper_model or "", placeholder="bundled tiny.en"
-                )
-                .props("outlined dense stack-label")  # the label stays up: the default shows
-                .classes("w-full")
-            )
+            in_use(effective_settings())
 
     def save_card(self) -> None:
         finished = [job for job in jobs.list_jobs(self.user.id, limit=100) if can_reanalyze(job)]
@@ -252,35 +235,16 @@ class SettingsForm:
             ).props("outline no-caps").classes("w-full").set_enabled(bool(finished))
 
     def values(self) -> dict[str, Any]:
-        """The form as settings; FormError for what save_user_settings cannot judge itself."""
-        numbers = {
-            "minimum seconds": self.min_seconds,
-            "maximum seconds": self.max_seconds,
-            "minimum score": self.min_score,
-            "maximum clips": self.max_clips,
-        }
-        for name, field in numbers.items():
-            if field.value is None:
-                raise FormError(f"Fill in the {name}.")
-        for criterion in self.criteria:
-            if not str(criterion["title"]).strip() or not str(criterion["text"]).strip():
-                raise FormError(f"The criterion “{criterion['key']}” needs a title and a text.")
-        base_url = (self.llm_base_url.value or "").strip()
-        if base_url and (
-            urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname
-        ):
-            raise FormError("The LLM base URL must be an http or https URL.")
+        """The form as settings; save_user_settings judges them."""
+        customized = self.customized or self.criteria_changed()
         return {
-            "criteria": self.criteria if self.customized or self.criteria_changed() else None,
-            "min_clip_seconds": float(self.min_seconds.value),
-            "max_clip_seconds": float(self.max_seconds.value),
-            "min_score": float(self.min_score.value),
-            "max_clips": int(self.max_clips.value),
+            "criteria": self.criteria if customized else None,
+            "min_clip_seconds": self.min_seconds.value,
+            "max_clip_seconds": self.max_seconds.value,
+            "min_score": self.min_score.value,
+            "max_clips": self.max_clips.value,
             "output_format": self.output_format.value,
             "analyzer": self.analyzer.value,
-            "llm_model": (self.llm_model.value or "").strip() or None,
-            "llm_base_url": base_url or None,
-            "whisper_model": (self.whisper_model.value or "").strip() or None,
         }
 
     def criteria_changed(self) -> bool:
@@ -291,10 +255,8 @@ class SettingsForm:
         try:
             values = self.values()
             self.stored = await run.io_bound(lambda: save_user_settings(self.user.id, **values))
-        except ValueError as exc:  # FormError, or the data layer's validation
-            self.error.text = str(exc)
-            self.error.visible = True
-            ui.notify(str(exc), type="negative")
+        except ValueError as exc:  # SettingsError: one sentence
+            show_error(self.error, str(exc))
             return False
         self.customized = self.stored.criteria is not None
         self.criteria_editor.refresh()
@@ -310,3 +272,103 @@ class SettingsForm:
             return
         if await job_action(api.reanalyze_job, job_id, self.user.id):
             ui.navigate.to(f"/jobs/{job_id}")
+
+
+def show_error(label: ui.label, message: str) -> None:
+    label.text = message
+    label.visible = True
+    ui.notify(message, type="negative")
+
+
+def whisper_name(model: str | None) -> str:
+    """The Whisper model as users may see it: a name, never a path."""
+    if not model or model == BUNDLED_WHISPER:
+        return "tiny.en (bundled)"
+    return model if model in WHISPER_MODELS else f"{Path(model).name} (local)"
+
+
+def in_use(settings: Settings) -> None:
+    """Which analyzer and models the instance uses, for every user; nothing else (no URL, key)."""
+    llm = f"LLM model {settings.openai_model}" if settings.llm_configured else "no LLM configured"
+    ui.label(f"This server: {llm}; Whisper {whisper_name(settings.whisper_model)}.").classes(
+        "text-xs text-grey-7"
+    ).mark("instance-in-use")
+
+
+class InstanceForm:
+    """The admin's instance settings; an empty field falls back to the environment."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.stored = get_instance_settings()
+
+    def build(self) -> None:
+        env, stored = get_settings(), self.stored
+        with ui.card().classes("w-full p-5 gap-3").mark("instance-settings"):
+            section_title("Instance", "dns")
+            ui.label(
+                "For every user of this server; only admins see this. Empty fields use the "
+                "environment's values."
+            ).classes("text-xs text-grey-6")
+            self.error = ui.label().classes("w-full rounded bg-red-1 text-negative p-2 text-sm")
+            self.error.visible = False
+            self.base_url = self._input(
+                "LLM base URL", stored.llm_base_url, redact_url(env.openai_base_url) or "OpenAI"
+            )
+            self.model = self._input("LLM model", stored.llm_model, env.openai_model)
+            key_hint = (
+                "stored: leave empty to keep it"
+                if stored.llm_api_key
+                else ("from the environment" if env.openai_api_key else "not set")
+            )
+            self.api_key = self._input("LLM API key", None, key_hint).props(
+                "type=password autocomplete=new-password"
+            )
+            self.forget_key = ui.checkbox("Remove the stored API key").mark("forget-key")
+            self.forget_key.visible = bool(stored.llm_api_key)
+            choices = {"": f"Environment ({whisper_name(env.whisper_model)})"}
+            choices |= {BUNDLED_WHISPER: "tiny.en (bundled)"}
+            choices |= {name: name for name in WHISPER_MODELS}
+            self.whisper = (
+                ui.select(choices, label="Whisper model", value=stored.whisper_model or "")
+                .props("outlined dense options-dense")
+                .classes("w-full")
+                .mark("whisper-model")
+            )
+            ui.button("Save instance settings", icon="save", on_click=self.save).props(
+                "outline no-caps"
+            ).classes("w-full")
+
+    def _input(self, label: str, value: str | None, placeholder: str) -> ui.input:
+        return (
+            ui.input(label, value=value or "", placeholder=placeholder)
+            .props("outlined dense stack-label")
+            .classes("w-full")
+            .mark(label.lower().replace(" ", "-"))
+        )
+
+    def values(self) -> dict[str, Any]:
+        values = {
+            "llm_base_url": self.base_url.value,
+            "llm_model": self.model.value,
+            "whisper_model": self.whisper.value,
+        }
+        if self.forget_key.value:
+            values["llm_api_key"] = None
+        elif (self.api_key.value or "").strip():
+            values["llm_api_key"] = self.api_key.value
+        return values
+
+    async def save(self) -> None:
+        self.error.visible = False
+        values = self.values()
+        save: Callable[[], Any] = lambda: save_instance_settings(self.user.id, **values)  # noqa: E731
+        try:
+            self.stored = await run.io_bound(save)
+        except (ValueError, PermissionError) as exc:
+            show_error(self.error, str(exc))
+            return
+        self.api_key.value = ""
+        self.forget_key.value = False
+        self.forget_key.visible = bool(self.stored.llm_api_key)
+        ui.notify("Instance settings saved.", type="positive")
