@@ -7,7 +7,7 @@ functions the page calls, and the worker's job runner with a fake OpenAI-compati
 127.0.0.1.
 """
 
-# ruff: noqa: F811 - `user` and `short_talk` are fixtures imported from the ui and queue tests
+# ruff: noqa: F811 - `user` here is the ui tests' simulated browser (the conftest's is a row)
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from sqlalchemy import text
 
 from tests.http_server import serve_directory
 from tests.pipeline.fake_llm import FakeLLM, answer_from_prompt
-from tests.queue.conftest import short_talk  # noqa: F401
 from tests.ui.conftest import logged_in, make_account, user  # noqa: F401
 from viralclipper.config import Criterion, SettingsError, get_settings
 from viralclipper.models import clips, jobs, upgrade_database
