@@ -260,7 +260,9 @@ def _slice(job: Job, reporter: Reporter) -> dict:
     staging = job_dir(job.id) / "clips.staging"
     shutil.rmtree(staging, ignore_errors=True)
     media = recorded(job.media_path, "downloaded video")
-    rendered = stage_slice(media, load_transcript(job), moments, staging, reporter, job.clip_settings)
+    rendered = stage_slice(
+        media, load_transcript(job), moments, staging, reporter, job.clip_settings
+    )
     shutil.rmtree(clips_dir, ignore_errors=True)
     staging.replace(clips_dir)
     clip_store.replace_clips(job.id, [_clip_row(c, clips_dir) for c in rendered])

@@ -35,7 +35,7 @@ CLIP_FIELDS = (
     "output_format",
 )
 OLD_OPTION_NAMES = {"min_seconds": "min_clip_seconds", "max_seconds": "max_clip_seconds"}
-OLD_USER_COLUMNS = {
+OLD_USER_COLUMNS: dict[str, sa.types.TypeEngine[Any]] = {
     "criteria": sa.JSON(),
     "min_clip_seconds": sa.Float(),
     "max_clip_seconds": sa.Float(),
@@ -58,7 +58,7 @@ OLD_DEFAULTS = {  # the not-null columns, for a downgrade
 
 
 def _user_settings(*columns: str) -> sa.TableClause:
-    types = OLD_USER_COLUMNS | {"settings": sa.JSON()}
+    types: dict[str, sa.types.TypeEngine[Any]] = {**OLD_USER_COLUMNS, "settings": sa.JSON()}
     return sa.table("user_settings", sa.column("id"), *(sa.column(c, types[c]) for c in columns))
 
 
