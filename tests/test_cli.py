@@ -98,6 +98,25 @@ def test_a_bad_source_exits_non_zero_with_one_clear_line_and_writes_nothing(tmp_
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--min-seconds", "90", "--max-seconds", "30"], "The minimum clip length must not be"),
+        (["--max-clips", "0"], "The maximum number of clips must be at least 1."),
+        (["--min-score", "101"], "The minimum score must be at most 100."),
+    ],
+)
+def test_bad_clip_settings_exit_with_one_sentence_before_any_work(
+    sample_talk: SampleTalk, tmp_path: Path, options: list[str], message: str
+):
+    out = tmp_path / "clips"
+    result = run_cli("process", str(sample_talk.path), "--out", str(out), *options)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {message}")
+    assert not out.exists()
+
+
 def test_process_with_an_llm_uses_the_endpoint(sample_talk: SampleTalk, tmp_path: Path):
     with FakeLLM(default=answer_from_prompt) as llm:
         result = run_cli(
