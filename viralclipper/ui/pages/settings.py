@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 
 from viralclipper.config import (
     BUNDLED_WHISPER,
     WHISPER_MODELS,
+    ClipSettings,
     Criterion,
+    InstanceSettings,
     Settings,
     get_settings,
     redact_url,
@@ -26,12 +29,13 @@ from viralclipper.models.instance import (
 )
 from viralclipper.models.jobs import can_reanalyze
 from viralclipper.models.settings import get_user_settings, save_user_settings
-from viralclipper.models.tables import User
+from viralclipper.models.tables import Job, User
 from viralclipper.queue import api
 from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
-from viralclipper.ui.components import confirm, job_title, section_title
+from viralclipper.ui.components import confirm, job_title, section_title, show_error
 from viralclipper.ui.frame import frame
+from viralclipper.ui.io import io_bound
 
 ANALYZERS = {"auto": "Automatic", "llm": "LLM", "offline": "Offline"}
 FORMATS = {"horizontal": "16:9 original", "vertical": "9:16 vertical"}
@@ -39,9 +43,31 @@ FORMATS = {"horizontal": "16:9 original", "vertical": "9:16 vertical"}
 
 def register() -> None:
     @protected_page("/settings")
-    def settings_page(user: User) -> None:
+    async def settings_page(user: User) -> None:
+        data = await io_bound(read_page, user)
         with frame("Settings", user):
-            SettingsForm(user).build()
+            SettingsForm(user, data).build()
+
+
+@dataclass
+class SettingsPage:
+    """What the page shows, read in one go off the event loop."""
+
+    stored: ClipSettings
+    default_criteria: list[Criterion]
+    in_use: Settings
+    reanalyzable: list[Job]
+    instance: InstanceSettings | None  # admins only
+
+
+def read_page(user: User) -> SettingsPage:
+    return SettingsPage(
+        get_user_settings(user.id),
+        api.default_criteria(),
+        effective_settings(),
+        [job for job in jobs.list_jobs(user.id, limit=100) if can_reanalyze(job)],
+        get_instance_settings() if user.is_admin else None,
+    )
 
 
 def criterion_key(title: str, taken: set[str]) -> str:
@@ -54,14 +80,15 @@ def criterion_key(title: str, taken: set[str]) -> str:
 
 
 class SettingsForm:
-    def __init__(self, user: User) -> None:
-        self.user = user
-        self.load()
+    def __init__(self, user: User, data: SettingsPage) -> None:
+        self.user, self.data = user, data
+        self.show(data.stored)
 
-    def load(self) -> None:
-        self.stored = get_user_settings(self.user.id)
-        self.customized = self.stored.criteria is not None
-        criteria = self.stored.criteria if self.customized else api.default_criteria()
+    def show(self, stored: ClipSettings) -> None:
+        """The criteria as stored: the user's own, or the defaults."""
+        self.stored = stored
+        self.customized = stored.criteria is not None
+        criteria = stored.criteria if self.customized else self.data.default_criteria
         self.criteria = [c.model_copy() for c in criteria or []]
 
     def build(self) -> None:
@@ -75,8 +102,8 @@ class SettingsForm:
             with ui.column().classes("w-full lg:w-[26rem] gap-6"):
                 self.clip_options()
                 self.save_card()
-                if self.user.is_admin:
-                    InstanceForm(self.user).build()
+                if self.data.instance is not None:
+                    InstanceForm(self.user, self.data.instance).build()
 
     # --- criteria ---------------------------------------------------------------------------
 
@@ -171,8 +198,7 @@ class SettingsForm:
     async def reset_criteria(self) -> None:
         if not await confirm("Replace your criteria with the defaults?", "Reset"):
             return
-        save_user_settings(self.user.id, criteria=None)
-        self.load()
+        self.show(await io_bound(save_user_settings, self.user.id, criteria=None))
         self.criteria_editor.refresh()
         ui.notify("Criteria reset to the defaults.", type="positive")
 
@@ -207,10 +233,10 @@ class SettingsForm:
             ui.label(
                 "Automatic uses the LLM when one is configured, else the offline analyzer."
             ).classes("text-xs text-grey-6")
-            in_use(effective_settings())
+            in_use(self.data.in_use)
 
     def save_card(self) -> None:
-        finished = [job for job in jobs.list_jobs(self.user.id, limit=100) if can_reanalyze(job)]
+        finished = self.data.reanalyzable
         with ui.card().classes("w-full p-5 gap-3"):
             ui.button("Save settings", icon="save", on_click=self.save).props(
                 "unelevated no-caps"
@@ -248,15 +274,15 @@ class SettingsForm:
         }
 
     def criteria_changed(self) -> bool:
-        return self.criteria != api.default_criteria()
+        return self.criteria != self.data.default_criteria
 
     async def save(self) -> bool:
         self.error.visible = False
         try:
             values = self.values()
-            self.stored = await run.io_bound(lambda: save_user_settings(self.user.id, **values))
+            self.stored = await io_bound(lambda: save_user_settings(self.user.id, **values))
         except ValueError as exc:  # SettingsError: one sentence
-            show_error(self.error, str(exc))
+            report(self.error, str(exc))
             return False
         self.customized = self.stored.criteria is not None
         self.criteria_editor.refresh()
@@ -274,9 +300,8 @@ class SettingsForm:
             ui.navigate.to(f"/jobs/{job_id}")
 
 
-def show_error(label: ui.label, message: str) -> None:
-    label.text = message
-    label.visible = True
+def report(label: ui.label, message: str) -> None:
+    show_error(label, message)
     ui.notify(message, type="negative")
 
 
@@ -298,9 +323,8 @@ def in_use(settings: Settings) -> None:
 class InstanceForm:
     """The admin's instance settings; an empty field falls back to the environment."""
 
-    def __init__(self, user: User) -> None:
-        self.user = user
-        self.stored = get_instance_settings()
+    def __init__(self, user: User, stored: InstanceSettings) -> None:
+        self.user, self.stored = user, stored
 
     def build(self) -> None:
         env, stored = get_settings(), self.stored
@@ -364,9 +388,9 @@ class InstanceForm:
         values = self.values()
         save: Callable[[], Any] = lambda: save_instance_settings(self.user.id, **values)  # noqa: E731
         try:
-            self.stored = await run.io_bound(save)
+            self.stored = await io_bound(save)
         except (ValueError, PermissionError) as exc:
-            show_error(self.error, str(exc))
+            report(self.error, str(exc))
             return
         self.api_key.value = ""
         self.forget_key.value = False
