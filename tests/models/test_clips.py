@@ -8,7 +8,6 @@ from tests.models.conftest import add_user
 from viralclipper.models import (
     User,
     clip_counts,
-    clips,
     count_clips,
     create_job,
     get_clip,
@@ -82,18 +81,3 @@ def test_update_clip_tracks_publishing(owner: User):
         update_clip(clip.id, publish_status="maybe")
     with pytest.raises(LookupError):
         update_clip(9999, title="x")
-
-
-def test_the_jobs_of_clips_are_read_together(owner: User):
-    first, second = (
-        create_job(owner.id, "https://example.com/1"),
-        create_job(owner.id, "https://example.com/2"),
-    )
-    found = replace_clips(first.id, [moment(80, "a"), moment(70, "b")])
-    found += replace_clips(second.id, [moment(60, "c")])
-    by_id = clips.jobs_of(found)
-    assert {job_id: job.source_url for job_id, job in by_id.items()} == {
-        first.id: "https://example.com/1",
-        second.id: "https://example.com/2",
-    }
-    assert clips.jobs_of([]) == {}

@@ -442,3 +442,18 @@ def test_jobs_updated_since(owner: User):
     changed = jobs_updated_since(mark)
     assert [job.id for job in changed] == [first.id] and changed[0].progress == 10
     assert jobs_updated_since(mark, user_id=owner.id + 1) == []
+
+
+def test_several_jobs_are_read_in_one_go_and_only_the_owners(owner: User):
+    from viralclipper.models.jobs import get_jobs
+
+    other = add_user("other@example.com")
+    mine = [create_job(owner.id, f"https://example.com/{i}") for i in range(3)]
+    theirs = create_job(other.id, "https://example.com/theirs")
+    ids = [job.id for job in mine] + [theirs.id, 9999]
+    assert set(get_jobs(ids)) == {*ids[:4]}
+    found = get_jobs(ids, user_id=owner.id)
+    assert {job_id: job.source_url for job_id, job in found.items()} == {
+        job.id: job.source_url for job in mine
+    }
+    assert get_jobs([]) == {}

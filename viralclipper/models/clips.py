@@ -115,15 +115,6 @@ def first_clips(job_ids: list[int]) -> dict[int, Clip]:
         return {clip.job_id: clip for clip in db.exec(query).all()}
 
 
-def jobs_of(clips: list[Clip]) -> dict[int, Job]:
-    """The jobs these clips belong to, by id, in one query."""
-    job_ids = {clip.job_id for clip in clips}
-    if not job_ids:
-        return {}
-    with session() as db:
-        return {job.id: job for job in db.exec(select(Job).where(col(Job.id).in_(job_ids))).all()}
-
-
 def get_clip(clip_id: int, user_id: int | None = None) -> Clip | None:
     """The clip; None when it does not exist or (with `user_id`) its job is someone else's."""
     query = _clip_query(select(Clip), None, user_id, None).where(Clip.id == clip_id)

@@ -207,6 +207,18 @@ def get_job(job_id: int, user_id: int | None = None) -> Job | None:
     return job
 
 
+def get_jobs(job_ids: Iterable[int], user_id: int | None = None) -> dict[int, Job]:
+    """The jobs with these ids (with `user_id`: those of that user), by id, in one query."""
+    wanted = set(job_ids)
+    if not wanted:
+        return {}
+    query = select(Job).where(col(Job.id).in_(wanted))
+    if user_id is not None:
+        query = query.where(col(Job.user_id) == user_id)
+    with session() as db:
+        return {job.id: job for job in db.exec(query).all()}
+
+
 def _job_filters(
     user_id: int | None, status: JobStatus | str | Iterable[str] | None, search: str | None
 ) -> list:

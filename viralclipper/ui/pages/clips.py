@@ -73,7 +73,7 @@ def read_page(user_id: int, filters: Filters) -> GalleryPage:
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    return GalleryPage(total, page, pages, found, clips.jobs_of(found))
+    return GalleryPage(total, page, pages, found, jobs.get_jobs(clip.job_id for clip in found))
 
 
 class Gallery:

@@ -65,7 +65,7 @@ def read_best_clips(user_id: int) -> BestClips:
     """The best of the user's latest clips, and their jobs."""
     pool = clips.list_clips(user_id=user_id, order="date", limit=RECENT_CLIP_POOL)
     best = sorted(pool, key=lambda clip: clip.score, reverse=True)[:BEST_CLIPS]
-    return BestClips(best, clips.jobs_of(best))
+    return BestClips(best, jobs.get_jobs(clip.job_id for clip in best))
 
 
 def read_overview(user_id: int) -> JobsOverview:

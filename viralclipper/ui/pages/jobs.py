@@ -196,7 +196,7 @@ def read_page(user_id: int, choice: str, search: str, page: int) -> TablePage:
 
 def read_rows(user_id: int, job_ids: list[int]) -> tuple[list[Job], dict[int, int], dict]:
     """The current state of a few shown jobs (those not found were deleted)."""
-    found = [job for job in (jobs.get_job(i, user_id=user_id) for i in job_ids) if job]
+    found = list(jobs.get_jobs(job_ids, user_id).values())
     return found, *clip_details(found)
 
 
