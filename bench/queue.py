@@ -201,14 +201,15 @@ def progress_to_subscriber(user_id: int, writes: int, spacing: float) -> Progres
     off, so every write is a real write); this process subscribes and times each arrival."""
     from viralclipper.models import jobs
     from viralclipper.queue.events import subscribe
+    from viralclipper.queue.transport import JobUpdate
 
     job = jobs.create_job(user_id, "bench://progress", {})
     heard: list[tuple[int, float]] = []
     lock = threading.Lock()
 
-    def record(update: dict) -> None:
-        step = update.get("current_step") or ""
-        if update["id"] == job.id and step.startswith("bench write "):
+    def record(update: JobUpdate) -> None:
+        step = update.current_step or ""
+        if update.id == job.id and step.startswith("bench write "):
             with lock:
                 heard.append((int(step.split()[2]), time.time()))
 

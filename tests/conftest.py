@@ -25,16 +25,17 @@ ENV_KEYS = [
 
 def reset_process_state() -> None:
     """Forget everything this (the test) process built from the previous configuration: settings,
-    the queue, the live-update listener, pooled database connections."""
+    the backend, the queue, the live-update transport and listener, pooled database connections."""
     from viralclipper.models.db import dispose_engines
-    from viralclipper.queue import app, events
+    from viralclipper.queue import app, backend, events
 
     get_settings.cache_clear()
+    backend.get_backend.cache_clear()
     app.get_queue.cache_clear()
     if events.hub.cache_info().currsize:
         events.hub().close()
         events.hub.cache_clear()
-    events._redis.cache_clear()
+    events.transport.cache_clear()
     dispose_engines()
 
 

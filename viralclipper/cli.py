@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -169,13 +170,26 @@ def _user_id(email: str) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from viralclipper.models import jobs, upgrade_database
+    from viralclipper.models import upgrade_database
     from viralclipper.queue import api
 
+    # the user reads one sentence; the warnings behind it (Redis down...) are for server logs
+    logging.basicConfig(level=logging.ERROR)
     upgrade_database()
+    try:
+        return _jobs_command(args)
+    except api.QueueUnreachable as exc:  # saved: it starts when the queue is back
+        print(exc.job.id if args.jobs_command == "add" else exc.job.status)
+        print(exc, file=sys.stderr)
+        return 0
+
+
+def _jobs_command(args: argparse.Namespace) -> int:
+    from viralclipper.models import jobs
+    from viralclipper.queue import api
+
     if args.jobs_command == "add":
-        added = api.submit_job(_user_id(args.user), args.source)
-        print(added.id)
+        print(api.submit_job(_user_id(args.user), args.source).id)
         return 0
     if args.jobs_command == "list":
         rows = jobs.list_jobs(status=args.status, limit=args.limit)

@@ -14,6 +14,7 @@ from viralclipper.models import jobs, session
 from viralclipper.models.tables import Job, utcnow
 from viralclipper.models.users import create_user
 from viralclipper.queue.events import publish, subscribe
+from viralclipper.queue.transport import JobUpdate
 
 
 class Recorder:
@@ -21,9 +22,9 @@ class Recorder:
         self.updates: list[tuple[int, float]] = []
         self.lock = threading.Lock()
 
-    def __call__(self, update: dict) -> None:
+    def __call__(self, update: JobUpdate) -> None:
         with self.lock:
-            self.updates.append((update["id"], update["progress"]))
+            self.updates.append((update.id, update.progress))
 
     def has(self, job_id: int, progress: float) -> bool:
         with self.lock:

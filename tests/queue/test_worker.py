@@ -21,6 +21,7 @@ from viralclipper.queue import api
 from viralclipper.queue.app import get_queue
 from viralclipper.queue.events import subscribe
 from viralclipper.queue.runner import job_dir
+from viralclipper.queue.transport import JobUpdate
 
 RUNNING_ORDER = ["pending", "downloading", "transcribing", "analyzing", "slicing", "completed"]
 
@@ -96,10 +97,10 @@ def test_a_subscriber_sees_the_states_in_order(backend: Backend, user: User, sit
     seen: list[str] = []
     lock = threading.Lock()
 
-    def record(update: dict) -> None:
+    def record(update: JobUpdate) -> None:
         with lock:
-            if not seen or seen[-1] != update["status"]:
-                seen.append(update["status"])
+            if not seen or seen[-1] != update.status:
+                seen.append(update.status)
 
     unsubscribe = subscribe(user.id, record)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -18,15 +19,24 @@ MAIN_FILE = Path(__file__).with_name("main_app.py")
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-async def user(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[User]:
-    """A simulated browser on a fresh app whose data dir (and session storage) is this test's."""
+@asynccontextmanager
+async def simulated_browser(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[User]:
+    """A simulated browser on a fresh app whose data dir (and session storage) is this test's;
+    the test fails if the app logged an error."""
     Storage.path = (tmp_path / "nicegui-storage").resolve()
     app.storage = Storage()
     async with user_simulation(main_file=MAIN_FILE) as simulated:
         yield simulated
     errors = [r for r in caplog.get_records("call") if r.levelname == "ERROR"]
     assert not errors, f"unexpected ERROR logs: {[r.getMessage() for r in errors]}"
+
+
+@pytest.fixture
+async def user(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[User]:
+    async with simulated_browser(tmp_path, caplog) as simulated:
+        yield simulated
 
 
 def make_account(email: str = "ann@example.com", password: str = PASSWORD, **kwargs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -17,9 +18,12 @@ from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.progress import PipelineError  # noqa: F401 - what submit_job raises
 from viralclipper.pipeline.transcript import Transcript
 from viralclipper.queue.app import get_queue
+from viralclipper.queue.backend import get_backend
 from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.events import publish
 from viralclipper.queue.runner import job_dir
+
+log = logging.getLogger(__name__)
 
 
 def options_for_user(user_id: int) -> dict:
@@ -34,10 +38,28 @@ def _owned(job_id: int, user_id: int | None) -> Job:
     return job
 
 
+QUEUE_UNREACHABLE_EVENT = "the queue could not be reached: the job starts once it is back"
+
+
+class QueueUnreachable(Exception):  # noqa: N818 - the name says what happened
+    """The job is saved as pending, but the queue could not be reached (Redis down): crash
+    recovery hands it to the queue once it answers again. Not an error of the user's."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        super().__init__(f"Job {job.id} is saved and will start when the queue is reachable.")
+
+
 def _enqueue(job: Job, message: str) -> Job:
+    """Hand a pending job to the queue; QueueUnreachable (the job stays saved) when it is down."""
     jobs.add_event(job.id, "info", message)
     publish(job)
-    get_queue().process_job(job.id)
+    try:
+        get_queue().process_job(job.id)
+    except get_backend().queue_errors as exc:
+        log.warning("could not queue job %s (%s); recovery queues it later", job.id, exc)
+        jobs.add_event(job.id, "warning", QUEUE_UNREACHABLE_EVENT)
+        raise QueueUnreachable(job) from exc
     return job
 
 

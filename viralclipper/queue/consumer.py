@@ -12,7 +12,7 @@ from viralclipper.models import upgrade_database
 from viralclipper.models.db import dispose_engines
 from viralclipper.queue.app import get_queue
 from viralclipper.queue.cleanup import clean_cache_safely
-from viralclipper.queue.recovery import RecoveryLoop, recover_stale_jobs
+from viralclipper.queue.recovery import RecoveryLoop, recover_when_possible
 
 
 def run_worker(workers: int | None = None, worker_type: str | None = None) -> None:
@@ -21,7 +21,7 @@ def run_worker(workers: int | None = None, worker_type: str | None = None) -> No
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     upgrade_database()
     queue = get_queue()
-    recover_stale_jobs()
+    recover_when_possible()
     clean_cache_safely()
     loop = RecoveryLoop().start()
     dispose_engines()  # process workers fork: never share pooled connections across a fork

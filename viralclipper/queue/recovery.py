@@ -57,6 +57,15 @@ def requeue_forgotten(older_than_seconds: float) -> list[int]:
     return [job.id for job in forgotten]
 
 
+def recover_when_possible() -> None:
+    """`recover_stale_jobs`, logging instead of raising when the queue or the database is away
+    (the next periodic check tries again)."""
+    try:
+        recover_stale_jobs()
+    except Exception:
+        log.exception("recovery check failed")
+
+
 class RecoveryLoop:
     """Runs `recover_stale_jobs` every `recovery_interval_seconds` in a daemon thread."""
 
@@ -66,10 +75,7 @@ class RecoveryLoop:
 
     def _run(self) -> None:
         while not self._stop.wait(get_settings().recovery_interval_seconds):
-            try:
-                recover_stale_jobs()
-            except Exception:
-                log.exception("recovery check failed")
+            recover_when_possible()
 
     def start(self) -> RecoveryLoop:
         self._thread.start()

@@ -13,6 +13,7 @@ from multiprocessing.process import BaseProcess
 from nicegui import app, ui
 
 from viralclipper.config import get_settings
+from viralclipper.queue.backend import get_backend
 from viralclipper.ui import auth, media
 from viralclipper.ui.errors import register_error_handlers
 from viralclipper.ui.frame import APP_NAME
@@ -68,8 +69,8 @@ def use_data_dir_for_sessions() -> None:
 
 
 def manage_embedded_worker() -> None:
-    """With no REDIS_URL, run a Huey consumer in a child process for as long as the app runs."""
-    if get_settings().redis_url:
+    """Embedded, run a Huey consumer in a child process for as long as the app runs."""
+    if not get_backend().serve_starts_worker:
         return
     worker: dict[str, BaseProcess] = {}
 

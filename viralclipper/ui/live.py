@@ -16,8 +16,8 @@ from nicegui import Client, Event, ui
 
 from viralclipper.models.jobs import JobStatus
 from viralclipper.queue import events
+from viralclipper.queue.transport import JobUpdate
 
-JobUpdate = dict[str, Any]
 REFRESH_SECONDS = 0.5  # how often a page looks for sections to rebuild
 
 
@@ -81,7 +81,7 @@ class LiveJobs:
         if self._client.has_socket_connection:
             self._emit(update)
         else:
-            self._missed[update["id"]] = update
+            self._missed[update.id] = update
 
     def _connected(self) -> None:
         missed, self._missed = self._missed, {}
@@ -89,19 +89,19 @@ class LiveJobs:
             self._emit(update)
 
     def _emit(self, update: JobUpdate) -> None:
-        previous = self._statuses.get(update["id"])
-        self._statuses[update["id"]] = update["status"]
-        self.updates.emit({**update, "status_changed": previous != update["status"]})
+        previous = self._statuses.get(update.id)
+        self._statuses[update.id] = update.status
+        self.updates.emit(update.model_copy(update={"status_changed": previous != update.status}))
 
     def toast_on_finish(self, update: JobUpdate) -> None:
         """A toast when a job completes or fails (with the reason)."""
-        if not update["status_changed"]:
+        if not update.status_changed:
             return
-        name = update.get("title") or f"Job {update['id']}"
-        if update["status"] == JobStatus.COMPLETED:
+        name = update.title or f"Job {update.id}"
+        if update.status == JobStatus.COMPLETED:
             ui.notify(f"{name} is ready.", type="positive", icon="check_circle")
-        elif update["status"] == JobStatus.FAILED:
-            reason = update.get("error_message") or "no reason given"
+        elif update.status == JobStatus.FAILED:
+            reason = update.error_message or "no reason given"
             ui.notify(
                 f"{name} failed: {reason}",
                 type="negative",

@@ -11,6 +11,7 @@ from viralclipper.models import clips, jobs
 from viralclipper.models.clips import ClipOrder
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Clip, Job, User
+from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import clip_card, empty_state, job_title
 from viralclipper.ui.frame import frame
@@ -136,8 +137,8 @@ class Gallery:
                     1, data.pages, direction_links=True, value=data.page, on_change=self._paged
                 ).props("max-pages=7 boundary-numbers")
 
-    def on_update(self, update: dict) -> None:
-        if update["status_changed"] and update["status"] == JobStatus.COMPLETED:
+    def on_update(self, update: JobUpdate) -> None:
+        if update.status_changed and update.status == JobStatus.COMPLETED:
             self.reload_soon()
 
     async def _ordered(self, event: events.ValueChangeEventArguments) -> None:

@@ -9,6 +9,7 @@ from nicegui import ui
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import RUNNING_STATES, JobStatus
 from viralclipper.models.tables import Clip, Job, User
+from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import (
     STATUS_LOOK,
@@ -165,9 +166,9 @@ class Dashboard:
                 for clip in best.clips:
                     clip_card(clip, job=best.jobs.get(clip.job_id))
 
-    def on_update(self, update: dict) -> None:
-        widgets = self.progress.get(update["id"])
-        if update["status_changed"]:
+    def on_update(self, update: JobUpdate) -> None:
+        widgets = self.progress.get(update.id)
+        if update.status_changed:
             self.reload_soon()
         elif widgets is not None:
-            widgets[1].set(update["status"], update["progress"], update["current_step"])
+            widgets[1].set(update.status, update.progress, update.current_step)

@@ -17,6 +17,7 @@ from viralclipper.models.jobs import (
 )
 from viralclipper.models.tables import Clip, Job, JobEvent, User
 from viralclipper.queue import api
+from viralclipper.queue.transport import JobUpdate
 from viralclipper.stages import STAGE_LABELS, STAGES
 from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
@@ -293,10 +294,10 @@ class JobView:
             await self.read_transcript()
             await self.body.refresh()
 
-    def on_update(self, update: dict) -> None:
-        if update["id"] != self.job.id:
+    def on_update(self, update: JobUpdate) -> None:
+        if update.id != self.job.id:
             return
-        if update["status_changed"]:
+        if update.status_changed:
             self.reload_soon()
         elif self.progress is not None:
-            self.progress.set(update["status"], update["progress"], update["current_step"])
+            self.progress.set(update.status, update.progress, update.current_step)

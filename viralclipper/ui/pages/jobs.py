@@ -17,6 +17,7 @@ from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus,
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue import api
 from viralclipper.queue.api import PipelineError
+from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import (
@@ -67,14 +68,17 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
         if error is None:
             try:
                 job = await io_bound(api.submit_job, user.id, url)
+                notice = f"Queued job {job.id}."
             except PipelineError as exc:
                 error = str(exc)
+            except api.QueueUnreachable as exc:
+                notice = str(exc)
         if error:
             url_input.props(f'error error-message="{_attribute(error)}"')
             return
         url_input.props(remove="error error-message")
         url_input.value = ""
-        ui.notify(f"Queued job {job.id}.", type="positive", icon="playlist_add")
+        ui.notify(notice, type="positive", icon="playlist_add")
         await on_added()
 
     async def uploaded(event: events.UploadEventArguments) -> None:
@@ -86,14 +90,17 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
                     user.id, str(target), upload=True, title=Path(event.file.name).stem or None
                 )
             )
+            notice = f"Uploaded {event.file.name}: queued job {job.id}."
         except PipelineError as exc:  # not a plain media file: nothing is kept
             target.unlink(missing_ok=True)
             uploader.reset()
             ui.notify(str(exc), type="negative", multi_line=True)
             return
+        except api.QueueUnreachable as exc:
+            notice = f"Uploaded {event.file.name}. {exc}"
         upload_dialog.close()
         uploader.reset()
-        ui.notify(f"Uploaded {event.file.name}: queued job {job.id}.", type="positive")
+        ui.notify(notice, type="positive")
         await on_added()
 
     with ui.card().classes("w-full p-4"), ui.row().classes("w-full items-start gap-3 no-wrap"):
@@ -337,19 +344,19 @@ class JobTable:
         newest_shown = max(self.rows, default=0)
         return self.shows(status) and (self.status != "all" or job_id > newest_shown)
 
-    def on_update(self, update: dict) -> None:
-        row = self.rows.get(update["id"])
-        if not update["status_changed"]:
+    def on_update(self, update: JobUpdate) -> None:
+        row = self.rows.get(update.id)
+        if not update.status_changed:
             if row is not None:
-                row.progress.set(update["status"], update["progress"], update["current_step"])
+                row.progress.set(update.status, update.progress, update.current_step)
         elif row is None:
-            if self.may_enter(update["id"], update["status"]):
+            if self.may_enter(update.id, update.status):
                 self.reload_soon()
-        elif not self.shows(update["status"]):  # it leaves the page
+        elif not self.shows(update.status):  # it leaves the page
             self.reload_soon()
         else:
-            row.set_status(update["status"], update["progress"], update["current_step"])
-            self.stale_rows.add(update["id"])  # title, length, clips and thumbnail may change
+            row.set_status(update.status, update.progress, update.current_step)
+            self.stale_rows.add(update.id)  # title, length, clips and thumbnail may change
             self.reload_rows_soon()
 
     async def _searched(self, event: events.ValueChangeEventArguments) -> None:

@@ -1,0 +1,84 @@
+"""Embedded or scaled out, decided once at start (as Huey picks its storage class): the one
+`Backend` gives the Huey queue, the live-update transport and whether `serve` starts a worker.
+
+- embedded (no `REDIS_URL`): a SQLite Huey queue in the data dir, live updates by polling the
+  database, and `viralclipper serve` runs a worker itself;
+- scaled (`REDIS_URL` set): a Redis Huey queue, live updates over Redis pub/sub (polling the
+  database while Redis is unreachable), and workers run as `viralclipper worker` anywhere.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from functools import lru_cache
+from typing import ClassVar
+
+from huey import Huey, RedisHuey, SqliteHuey
+from redis import ConnectionPool
+from redis.exceptions import RedisError
+
+from viralclipper.config import get_settings
+from viralclipper.models.db import database_url, is_sqlite
+from viralclipper.queue.transport import DatabasePoller, RedisChannel, Transport
+
+# how long connecting to Redis may take before it counts as unreachable
+REDIS_CONNECT_TIMEOUT = 1.0
+
+
+class Backend(ABC):
+    name: ClassVar[str]
+    serve_starts_worker: ClassVar[bool]
+    # what enqueueing raises when the queue cannot be reached (the job stays saved, pending)
+    queue_errors: ClassVar[tuple[type[Exception], ...]]
+
+    @abstractmethod
+    def make_huey(self) -> Huey: ...
+
+    @abstractmethod
+    def make_transport(self) -> Transport: ...
+
+
+def _poller() -> DatabasePoller:
+    return DatabasePoller(late_commits=is_sqlite(database_url()))
+
+
+class Embedded(Backend):
+    name = "embedded"
+    serve_starts_worker = True
+    queue_errors = (sqlite3.Error,)
+
+    def make_huey(self) -> Huey:
+        settings = get_settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(settings.queue_name, filename=str(settings.data_dir / "queue.db"))
+
+    def make_transport(self) -> Transport:
+        return _poller()
+
+
+class Scaled(Backend):
+    name = "scaled"
+    serve_starts_worker = False
+    queue_errors = (RedisError,)
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+
+    def make_huey(self) -> Huey:
+        pool = ConnectionPool.from_url(self.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
+        return RedisHuey(
+            get_settings().queue_name, connection_pool=pool, blocking=True, read_timeout=1
+        )
+
+    def make_transport(self) -> Transport:
+        return RedisChannel(
+            self.redis_url, get_settings().queue_name, REDIS_CONNECT_TIMEOUT, fallback=_poller()
+        )
+
+
+@lru_cache
+def get_backend() -> Backend:
+    """Chosen from the settings on first use (a process, or a test, configures itself first)."""
+    redis_url = get_settings().redis_url
+    return Scaled(redis_url) if redis_url else Embedded()
