@@ -77,6 +77,7 @@ def test_process_writes_clips_thumbnails_subtitles_and_manifest(processed, sampl
         assert abs(info.duration - clip["duration"]) < 0.1
         assert (out / clip["thumbnail"]).read_bytes()[:2] == b"\xff\xd8"
         assert "-->" in (out / clip["subtitles"]).read_text()
+        assert (out / clip["subtitles"]).with_suffix(".vtt").read_text().startswith("WEBVTT")
     best = manifest[0]
     planted = [(p.start, p.end) for p in sample_talk.planted]
     assert any(best["start"] < end and start < best["end"] for start, end in planted)

@@ -26,6 +26,8 @@ CRITERIA_DIR = Path(__file__).resolve().parent.parent / "criteria"
 
 Analyzer = Literal["auto", "llm", "offline"]
 OutputFormat = Literal["horizontal", "vertical"]
+CaptionStyle = Literal["bold", "classic", "minimal"]  # the burned-in caption presets
+Captions = Literal["auto", "none", "bold", "classic", "minimal"]  # auto: bold on vertical only
 ClipSeconds = Annotated[float, Field(gt=0, le=3600)]
 Score = Annotated[float, Field(ge=0, le=100)]
 ClipCount = Annotated[int, Field(ge=1, le=100)]

@@ -11,16 +11,8 @@ import pytest
 
 from viralclipper.pipeline.media import ffmpeg_binary
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
-from viralclipper.pipeline.render import (
-    _encode_video,
-    group_cues,
-    make_thumbnail,
-    render_clip,
-    srt_time,
-    write_srt,
-)
+from viralclipper.pipeline.render import _encode_video, make_thumbnail, render_clip
 from viralclipper.pipeline.sample import SampleTalk
-from viralclipper.pipeline.transcript import Word
 
 FPS = 25  # the sample talk's frame rate
 ONE_FRAME = 1 / FPS + 0.002
@@ -228,73 +220,3 @@ def test_large_source_thumbnail_fits_720(tmp_path):
             image = container.streams.video[0].codec_context
             assert max(image.width, image.height) == 720
             assert framed((image.width, image.height), size), (image.width, image.height)
-
-
-def words(*items: tuple[float, float, str]) -> list[Word]:
-    return [Word(start=start, end=end, text=text) for start, end, text in items]
-
-
-def parse_srt(text: str) -> list[tuple[str, str, str]]:
-    cues = []
-    for block in text.strip().split("\n\n"):
-        number, times, caption = block.split("\n")
-        cues.append((number, times, caption))
-    return cues
-
-
-def test_srt_times_are_relative_to_the_clip_and_clipped_to_it(tmp_path):
-    transcript_words = words(
-        (99.0, 99.5, " Before"),  # wholly before the clip: left out
-        (99.8, 100.4, " Hello"),  # mostly inside: kept, its start clipped to 0
-        (100.5, 101.0, " world."),
-        (3700.0, 3700.5, " Late"),  # an hour in, still inside the long clip
-        (3701.0, 3702.0, " end"),  # straddles the clip's end: clipped to it
-    )
-
-    out = write_srt(transcript_words, 100.0, 3701.75, tmp_path / "clip.srt")
-
-    assert parse_srt(out.read_text(encoding="utf-8")) == [
-        ("1", "00:00:00,000 --> 00:00:01,000", "Hello world."),
-        ("2", "01:00:00,000 --> 01:00:01,750", "Late end"),
-    ]
-    assert files_in(tmp_path) == ["clip.srt"]
-
-
-def test_srt_cues_break_after_sentences_and_at_seven_words(tmp_path):
-    text = " One two three four five six seven eight nine. Ten eleven."
-    timed = words(*[(i * 0.3, i * 0.3 + 0.25, f" {w}") for i, w in enumerate(text.split())])
-
-    out = write_srt(timed, 0.0, 10.0, tmp_path / "clip.srt")
-
-    captions = [caption for _, _, caption in parse_srt(out.read_text(encoding="utf-8"))]
-    assert captions == ["One two three four five six seven", "eight nine.", "Ten eleven."]
-    assert [number for number, _, _ in parse_srt(out.read_text(encoding="utf-8"))] == [
-        "1",
-        "2",
-        "3",
-    ]
-
-
-def test_cues_last_at_most_3_5_seconds_and_break_at_pauses():
-    slow = words(*[(i * 1.0, i * 1.0 + 0.8, f" w{i}") for i in range(6)])
-    assert [len(cue) for cue in group_cues(slow)] == [3, 3]
-    for cue in group_cues(slow):
-        assert cue[-1].end - cue[0].start <= 3.5
-
-    paused = words((0.0, 0.4, " Wait"), (2.0, 2.4, " what"))
-    assert [len(cue) for cue in group_cues(paused)] == [1, 1]
-
-
-def test_word_pieces_join_as_whisper_spaced_them(tmp_path):
-    pieces = words((0.0, 0.4, " twenty"), (0.4, 0.8, "-five"), (0.8, 1.2, "  percent!"))
-
-    out = write_srt(pieces, 0.0, 2.0, tmp_path / "clip.srt")
-
-    assert parse_srt(out.read_text(encoding="utf-8"))[0][2] == "twenty-five percent!"
-
-
-def test_srt_time_format():
-    assert srt_time(0) == "00:00:00,000"
-    assert srt_time(3.2) == "00:00:03,200"
-    assert srt_time(59.9996) == "00:01:00,000"
-    assert srt_time(3723.045) == "01:02:03,045"

@@ -12,13 +12,14 @@ from pathlib import Path
 from viralclipper.config import ClipSettings, Settings, get_settings
 from viralclipper.pipeline import cache
 from viralclipper.pipeline.analyze import analyze
+from viralclipper.pipeline.captions import write_srt, write_vtt
 from viralclipper.pipeline.criteria import enabled_criteria
 from viralclipper.pipeline.download import DownloadResult, download
 from viralclipper.pipeline.media import extract_audio
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.netguard import NetGuard
 from viralclipper.pipeline.progress import CancelCheck, Reporter, never_cancel
-from viralclipper.pipeline.render import make_thumbnail, render_clip, write_srt
+from viralclipper.pipeline.render import make_thumbnail, render_clip
 from viralclipper.pipeline.select import select_clips
 from viralclipper.pipeline.transcribe import transcribe
 from viralclipper.pipeline.transcript import Transcript
@@ -152,12 +153,9 @@ def stage_slice(
             out_dir / f"{name}.jpg",
             fmt=options.output_format,
         )
-        subtitles = write_srt(
-            transcript.words_between(moment.start, moment.end),
-            moment.start,
-            moment.end,
-            out_dir / f"{name}.srt",
-        )
+        words = transcript.words_between(moment.start, moment.end)
+        subtitles = write_srt(words, moment.start, moment.end, out_dir / f"{name}.srt")
+        write_vtt(words, moment.start, moment.end, subtitles.with_suffix(".vtt"))
         clips.append(RenderedClip(i, moment, video, thumbnail, subtitles))
         step(1.0, "rendered")
     return clips

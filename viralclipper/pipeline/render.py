@@ -1,4 +1,4 @@
-"""Render: cut a clip out of the source as a browser-ready MP4, plus its thumbnail and subtitles.
+"""Render: cut a clip out of the source as a browser-ready MP4, plus its thumbnail.
 
 Cuts are frame-accurate because the clip is always re-encoded (`-c copy` starts at the previous
 keyframe). `-ss` before `-i` is fast, and with re-encoding ffmpeg still discards the frames before
@@ -23,16 +23,11 @@ from viralclipper.pipeline.media import (
     run_ffmpeg,
 )
 from viralclipper.pipeline.progress import PipelineError, Reporter
-from viralclipper.pipeline.transcript import SENTENCE_END, Word
 
 MAX_HORIZONTAL_WIDTH = 1920
 MAX_VERTICAL_SIZE = (1080, 1920)
 THUMBNAIL_LONG_SIDE = 720
 AUDIO_BITRATE = "128k"
-
-CUE_MAX_WORDS = 7
-CUE_MAX_SECONDS = 3.5
-CUE_MAX_GAP = 1.0  # a pause this long starts a new cue
 
 # The crop keeps the centre 9:16 window; the scale never upscales, keeps the aspect and rounds
 # both sides down to even numbers (yuv420p needs them). Expressions work on the frame as decoded
@@ -90,66 +85,6 @@ def make_thumbnail(media: Path, at: float, out: Path, *, fmt: OutputFormat = "ho
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise RenderError(f"No frame could be read from {media.name} at {at:.1f} s")
     return out
-
-
-def write_srt(words: list[Word], clip_start: float, clip_end: float, out: Path) -> Path:
-    """Subtitles for the clip: its words, timed from the clip's start, grouped into short cues.
-
-    Word texts carry their own leading space, as Whisper's do, so they are joined as they are.
-    """
-    length = clip_end - clip_start
-    relative = [
-        Word(
-            start=min(max(w.start - clip_start, 0.0), length),
-            end=min(max(w.end - clip_start, 0.0), length),
-            text=w.text,
-            probability=w.probability,
-        )
-        for w in words
-        if clip_start <= (w.start + w.end) / 2 <= clip_end
-    ]
-    blocks = [_srt_block(i, cue) for i, cue in enumerate(group_cues(relative), start=1)]
-    with atomic_output(out) as tmp:
-        tmp.write_text("\n".join(blocks), encoding="utf-8")
-    return out
-
-
-def group_cues(words: list[Word]) -> list[list[Word]]:
-    """Readable cues: at most 7 words or 3.5 s; a cue ends after a sentence or a long pause."""
-    cues: list[list[Word]] = []
-    current: list[Word] = []
-    for word in words:
-        if current and _starts_new_cue(current, word):
-            cues.append(current)
-            current = []
-        current.append(word)
-    if current:
-        cues.append(current)
-    return cues
-
-
-def _starts_new_cue(current: list[Word], word: Word) -> bool:
-    return (
-        len(current) >= CUE_MAX_WORDS
-        or word.end - current[0].start > CUE_MAX_SECONDS
-        or word.start - current[-1].end > CUE_MAX_GAP
-        or bool(SENTENCE_END.search(current[-1].text.strip()))
-    )
-
-
-def _srt_block(number: int, cue: list[Word]) -> str:
-    text = " ".join("".join(w.text for w in cue).split())
-    start, end = cue[0].start, max(cue[-1].end, cue[0].start)
-    return f"{number}\n{srt_time(start)} --> {srt_time(end)}\n{text}\n"
-
-
-def srt_time(seconds: float) -> str:
-    """`HH:MM:SS,mmm`, the SubRip time format."""
-    millis = round(max(seconds, 0.0) * 1000)
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d},{millis:03d}"
 
 
 def video_encoders() -> list[str]:

@@ -21,6 +21,7 @@ from viralclipper.models.instance import effective_settings
 from viralclipper.models.jobs import JobActionError
 from viralclipper.models.tables import Job
 from viralclipper.pipeline import cache
+from viralclipper.pipeline.captions import write_srt, write_vtt
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.netguard import guard_for_user_urls
@@ -31,7 +32,7 @@ from viralclipper.pipeline.process import (
     stage_transcribe,
 )
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
-from viralclipper.pipeline.render import make_thumbnail, render_clip, write_srt
+from viralclipper.pipeline.render import make_thumbnail, render_clip
 from viralclipper.pipeline.transcript import Transcript
 from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.events import publish
@@ -328,5 +329,7 @@ def rerender_clip(clip_id: int) -> None:
         fmt=options.output_format,
     )
     words = load_transcript(job).words_between(clip.start, clip.end)
-    write_srt(words, clip.start, clip.end, recorded(clip.subtitles_path, "clip subtitles"))
+    subtitles = recorded(clip.subtitles_path, "clip subtitles")
+    write_srt(words, clip.start, clip.end, subtitles)
+    write_vtt(words, clip.start, clip.end, subtitles.with_suffix(".vtt"))
     clip_store.update_clip(clip_id, publish_status=None)
