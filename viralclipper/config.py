@@ -118,6 +118,15 @@ class Settings(BaseSettings):
     login_client_attempts: int = 20  # ... and per client address (all accounts together) ...
     login_window_seconds: float = 300.0  # ... within this many seconds before logins are refused
     secure_cookies: bool = False  # True: the session cookie is only sent over HTTPS
+    base_url: str = "http://localhost:8080"  # where users reach the web app (OAuth redirects)
+
+    # publishing to YouTube: the Google OAuth client, from a client-secrets JSON file or its id
+    # and secret; the API root may be moved (a proxy, a test server)
+    youtube_client_secrets: Path | None = None
+    youtube_client_id: str | None = None
+    youtube_client_secret: str | None = None
+    youtube_api_url: str = "https://youtube.googleapis.com/"
+    youtube_daily_quota: int = Field(10_000, gt=0)  # the Google project's units per day
 
     @model_validator(mode="after")
     def _clip_defaults_agree(self) -> Settings:
@@ -146,6 +155,10 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def youtube_redirect_uri(self) -> str:
+        return f"{self.base_url.rstrip('/')}/youtube/callback"
 
     @property
     def cache_dir(self) -> Path:

@@ -21,6 +21,8 @@ TABLES = {
     "user_settings",
     "instance_settings",
     "youtube_accounts",
+    "youtube_oauth_states",
+    "youtube_publications",
     "jobs",
     "job_events",
     "clips",

@@ -4,6 +4,7 @@ database over the environment's values. Only an admin may change them."""
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from pydantic import ValidationError
@@ -48,3 +49,17 @@ def effective_settings() -> Settings:
     """The environment's settings with the admin's instance settings laid over: what a worker
     runs with (the LLM endpoint, model and key; the Whisper model)."""
     return get_settings().with_instance(get_instance_settings())
+
+
+def instance_secret() -> str:
+    """STORAGE_SECRET, else a secret generated once and kept in the data dir: it signs the session
+    cookies and is what the YouTube tokens' encryption key is derived from."""
+    settings = get_settings()
+    if settings.storage_secret:
+        return settings.storage_secret
+    path = settings.data_dir / "storage_secret"
+    if not path.is_file():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -123,6 +123,55 @@ class YouTubeAccount(SQLModel, table=True):
     channel_title: str | None = None
     token_encrypted: str = Field(sa_type=sa.Text)  # OAuth tokens, encrypted at rest
     created_at: datetime = _timestamp(nullable=False)
+    channel_thumbnail: str | None = _text()  # the channel's avatar URL
+    # Google refused the refresh token (revoked or expired consent): connect the channel again
+    needs_reconnect: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class YouTubeOAuthState(SQLModel, table=True):
+    """A Connect YouTube flow in progress: its state and PKCE verifier, for the user who started
+    it; used (deleted) by the one callback that carries the state."""
+
+    __tablename__ = "youtube_oauth_states"
+
+    state: str = Field(primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    code_verifier: str = Field(sa_type=sa.Text)
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class YouTubePublication(SQLModel, table=True):
+    """One clip published (or being published) to one channel."""
+
+    __tablename__ = "youtube_publications"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: int = primary_key()
+    clip_id: int = Field(foreign_key="clips.id", ondelete="CASCADE", index=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    account_id: int | None = Field(
+        default=None, foreign_key="youtube_accounts.id", ondelete="SET NULL"
+    )
+    channel_id: str
+    channel_title: str | None = None
+    title: str = Field(sa_type=sa.Text)
+    description: str = Field(default="", sa_type=sa.Text)
+    tags: list[str] = _json(list, nullable=False)
+    privacy: str = "private"  # 'private' | 'unlisted' | 'public'
+    publish_at: datetime | None = _timestamp()  # scheduled (with privacy 'private')
+    made_for_kids: bool = False
+    status: str = "queued"  # 'queued' | 'uploading' | 'published' | 'failed'
+    progress: float = 0.0  # 0-100
+    upload_session: str | None = _text()  # the resumable upload's URI, to resume after a restart
+    youtube_id: str | None = None
+    error: str | None = _text()
+    created_at: datetime = _timestamp(nullable=False, index=True)
+    updated_at: datetime = _timestamp(nullable=False)
+    published_at: datetime | None = _timestamp()
+
+    @property
+    def url(self) -> str | None:
+        return f"https://youtube.com/shorts/{self.youtube_id}" if self.youtube_id else None
 
 
 class Job(SQLModel, table=True):

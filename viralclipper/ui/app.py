@@ -7,12 +7,12 @@ Nothing happens at import time: NiceGUI's test harness re-imports the page modul
 from __future__ import annotations
 
 import logging
-import secrets
 from multiprocessing.process import BaseProcess
 
 from nicegui import app, ui
 
 from viralclipper.config import get_settings
+from viralclipper.models.instance import instance_secret
 from viralclipper.queue.backend import get_backend
 from viralclipper.ui import auth, media
 from viralclipper.ui.errors import register_error_handlers
@@ -40,19 +40,6 @@ def setup() -> None:
     for page in PAGES:
         page.register()
     media.register_routes()
-
-
-def storage_secret() -> str:
-    """STORAGE_SECRET, else a secret generated once and kept in the data dir."""
-    settings = get_settings()
-    if settings.storage_secret:
-        return settings.storage_secret
-    path = settings.data_dir / "storage_secret"
-    if not path.is_file():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def session_cookie() -> dict[str, object]:
@@ -107,7 +94,7 @@ def run(host: str | None = None, port: int | None = None) -> None:
         port=port or settings.port,
         title=APP_NAME,
         favicon=FAVICON,
-        storage_secret=storage_secret(),
+        storage_secret=instance_secret(),
         session_middleware_kwargs=session_cookie(),
         reload=False,
         show=False,
