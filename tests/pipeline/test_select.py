@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import wave
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from viralclipper.pipeline.moment import Moment
-from viralclipper.pipeline.select import select_clips
+from viralclipper.pipeline.select import Envelope, select_clips
 from viralclipper.pipeline.transcript import Segment, Transcript, Word
 
 WORD, GAP, PAUSE, FIRST = 0.4, 0.1, 0.6, 0.5
@@ -64,14 +68,23 @@ def assert_whole_words(clip: Moment, transcript: Transcript) -> None:
         assert not w.start < clip.end < w.end, f"{clip.end} cuts {w.text}"
 
 
-def test_a_mid_word_start_and_end_snap_to_whole_words_when_no_sentence_is_in_reach():
+def test_a_mid_sentence_start_and_end_move_to_the_nearest_sentence_start_and_end():
     transcript = talk()
     start = word_start(2, 11) + 0.2  # inside word 11, 5.7 s after its sentence's start
-    end = word_start(4, 9) + 0.2  # inside word 9 of sentence 4, 4.7 s from any sentence end
+    end = word_start(4, 9) + 0.2  # inside word 9 of sentence 4
     [clip] = select_clips([moment(start, end)], transcript)
-    # the whole first and last word are in, plus half the 0.1 s gap around them
-    assert clip.start == pytest.approx(word_start(2, 11) - GAP / 2)
-    assert clip.end == pytest.approx(word_start(4, 9) + WORD + GAP / 2)
+    assert clip.start == pytest.approx(sentence_start(3) - 0.15)  # 4.1 s later: the nearest
+    assert clip.end == pytest.approx(sentence_end(4) + 0.15)
+    assert_whole_words(clip, transcript)
+
+
+def test_words_are_the_fallback_when_no_sentence_end_fits_the_maximum():
+    transcript = talk()
+    [clip] = select_clips(
+        [moment(word_start(2, 0), word_start(2, 18))], transcript, min_seconds=5, max_seconds=8
+    )
+    assert sentence_start(2) - 0.15 <= clip.start <= sentence_start(2)
+    assert clip.duration <= 8
     assert_whole_words(clip, transcript)
 
 
@@ -164,9 +177,9 @@ def test_the_top_clips_are_kept_best_first():
 def test_padding_never_reaches_into_a_neighbouring_word_and_stays_within_the_media():
     transcript = talk(gap=0.0, pause=0.0, first=0.05, tail=0.05)  # words touch each other
     words = transcript.words
-    inner = moment(words[49].start + 0.1, words[89].start + 0.1)  # far from sentence boundaries
+    inner = moment(words[40].start + 0.1, words[79].end - 0.1)  # sentences 2 and 3
     [clip] = select_clips([inner], transcript, min_seconds=1)
-    assert (clip.start, clip.end) == (words[49].start, words[89].end)  # no room to pad
+    assert (clip.start, clip.end) == (words[40].start, words[79].end)  # no room to pad
     [whole] = select_clips([moment(0.0, transcript.duration)], transcript, max_seconds=200)
     assert whole.start == 0.0
     assert whole.end == pytest.approx(transcript.duration)
@@ -180,3 +193,47 @@ def test_a_transcript_without_word_times_snaps_to_its_segments():
     [clip] = select_clips([moment(14.0, 35.0)], transcript)
     assert clip.start == pytest.approx(11.0 - 0.15)
     assert clip.end == pytest.approx(39.0 + 0.15)
+
+
+RATE = 16000
+
+
+def speech_wav(path: Path, spans: list[tuple[float, float]], duration: float) -> Path:
+    """A WAV with a loud tone (with its own quiet-ish wobble) where each span is, silence else."""
+    audio = np.zeros(int(duration * RATE), dtype=np.float32)
+    for a, b in spans:
+        t = np.arange(int(a * RATE), int(b * RATE))
+        audio[t] = 0.5 * np.sin(2 * np.pi * 220 * t / RATE) * (0.6 + 0.4 * np.sin(t / 400))
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes((audio * 32767).astype(np.int16).tobytes())
+    return path
+
+
+def silent_at(spans: list[tuple[float, float]], a: float, b: float) -> bool:
+    return not any(s < b and a < e for s, e in spans)
+
+
+@pytest.mark.parametrize("shift", [-0.2, 0.15])
+def test_with_the_audio_cuts_land_in_its_real_silence(tmp_path, shift):
+    """Whisper's word times are off (`shift`): the cuts still fall in the silence the audio has,
+    with at least 80 ms of it in the clip, and swallow no neighbouring word."""
+    transcript = talk(pause=0.35)
+    real = [(w.start + shift, w.end + shift) for w in transcript.words]
+    wav = speech_wav(tmp_path / "talk.wav", real, transcript.duration + 1)
+    envelope = Envelope.of_wav(wav)
+    moments = [moment(sentence_start(k) + 1.0, sentence_end(k + 1) - 1.0) for k in (1, 5, 8)]
+
+    clips = select_clips(moments, transcript, envelope=envelope)
+
+    assert len(clips) == 3
+    for clip in clips:
+        assert silent_at(real, clip.start, clip.start + 0.08), clip
+        assert silent_at(real, clip.end - 0.08, clip.end), clip
+        first = next(s for s in real if s[1] > clip.start)
+        last = next(s for s in reversed(real) if s[0] < clip.end)
+        assert clip.start <= first[0] and last[1] <= clip.end  # whole words in
+        assert first[0] - clip.start <= 0.15 + 0.011  # a small pad, not the neighbour's words
+        assert clip.end - last[1] <= 0.15 + 0.011

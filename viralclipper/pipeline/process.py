@@ -20,7 +20,7 @@ from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.netguard import NetGuard
 from viralclipper.pipeline.progress import CancelCheck, Reporter, never_cancel
 from viralclipper.pipeline.render import make_thumbnail, render_clip
-from viralclipper.pipeline.select import select_clips
+from viralclipper.pipeline.select import Envelope, select_clips
 from viralclipper.pipeline.transcribe import transcribe
 from viralclipper.pipeline.transcript import Transcript
 from viralclipper.stages import Stage
@@ -100,7 +100,7 @@ def stage_analyze(
     settings: Settings | None = None,
 ) -> list[Moment]:
     """Candidate moments from the analyzer (its LLM endpoint from `settings`, default the
-    environment's), then validated into the clips to cut."""
+    environment's), then validated into the clips to cut (in the audio's silences)."""
     moments = analyze(
         transcript,
         enabled_criteria(options.criteria),
@@ -119,6 +119,7 @@ def stage_analyze(
         max_seconds=options.max_clip_seconds,
         min_score=options.min_score,
         max_clips=options.max_clips,
+        envelope=Envelope.of_wav(audio) if audio is not None and audio.exists() else None,
     )
 
 

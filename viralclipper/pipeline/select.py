@@ -4,18 +4,67 @@ Every moment is snapped to whole words (never cut mid-word), moved to a sentence
 where one is within reach, extended or trimmed by whole sentences (else words) into
 [min_seconds, max_seconds], and padded with a little of the silence around it. Then: min score,
 no overlaps (the better score wins), the top N by score.
+
+Whisper's word times are often a tenth of a second or two off, so with the audio at hand each cut
+is then moved into the silence the audio really has between the words (`Envelope`).
 """
 
 from __future__ import annotations
 
+import wave
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.transcript import Transcript
 
-REACH_SECONDS = 3.0
+REACH_SECONDS = 12.0  # a cut moves this far to reach a sentence start or end
 PAD_SECONDS = 0.15
+
+FRAME_SECONDS = 0.01
+SILENCE_DB = -40.0  # a frame this far below the talk's speech level is silent
+MIN_SILENCE_SECONDS = 0.05  # shorter dips are inside a word
+GOOD_SILENCE_SECONDS = 0.12  # a pause this long is taken over a shorter one nearer the words
+SEARCH_BEFORE = 1.0  # how far before a word time a cut may move ...
+SEARCH_AFTER = 0.3  # ... and how far past it (into what Whisper called the word)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Which 10 ms frames of the talk are silent: well below its speech level."""
+
+    silent: np.ndarray  # bool per frame
+
+    @classmethod
+    def of_wav(cls, path: Path) -> Envelope:
+        """From a 16-bit PCM WAV (the cached audio the transcription read)."""
+        with wave.open(str(path)) as w:
+            rate, channels = w.getframerate(), w.getnchannels()
+            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        mono = pcm.reshape(-1, channels).mean(axis=1) / 32768.0
+        hop = max(1, round(rate * FRAME_SECONDS))
+        frames = mono[: mono.size // hop * hop].reshape(-1, hop)
+        rms = np.sqrt(np.mean(frames**2, axis=1))
+        loud = float(np.percentile(rms, 95)) if rms.size else 0.0
+        return cls(rms < max(loud, 1e-6) * 10 ** (SILENCE_DB / 20))
+
+    def silences(self, lo: float, hi: float) -> list[tuple[float, float]]:
+        """The silent runs (start, end) in seconds overlapping [lo, hi], cut to it."""
+        a = max(0, int(lo / FRAME_SECONDS))
+        b = min(self.silent.size, int(np.ceil(hi / FRAME_SECONDS)))
+        if b <= a:
+            return []
+        padded = np.concatenate([[False], self.silent[a:b], [False]]).astype(np.int8)
+        edges = np.flatnonzero(np.diff(padded))
+        return [
+            ((a + s) * FRAME_SECONDS, (a + e) * FRAME_SECONDS)
+            for s, e in zip(edges[::2], edges[1::2], strict=True)
+            if (e - s) * FRAME_SECONDS >= MIN_SILENCE_SECONDS
+        ]
 
 
 @dataclass(frozen=True)
@@ -40,8 +89,9 @@ def select_clips(
     max_seconds: float = 60.0,
     min_score: float = 0.0,
     max_clips: int = 8,
+    envelope: Envelope | None = None,
 ) -> list[Moment]:
-    """The clips to cut, best score first."""
+    """The clips to cut, best score first; with the talk's `envelope` the cuts fall in silence."""
     timeline = _timeline(transcript)
     if timeline is None:
         return []
@@ -49,7 +99,7 @@ def select_clips(
         clip
         for m in moments
         if m.score >= min_score
-        if (clip := _repair(m, timeline, min_seconds, max_seconds)) is not None
+        if (clip := _repair(m, timeline, min_seconds, max_seconds, envelope)) is not None
     ]
     repaired.sort(key=lambda m: (-m.score, m.start))
     kept: list[Moment] = []
@@ -83,7 +133,13 @@ def _timeline(transcript: Transcript) -> _Timeline | None:
     )
 
 
-def _repair(moment: Moment, t: _Timeline, min_seconds: float, max_seconds: float) -> Moment | None:
+def _repair(
+    moment: Moment,
+    t: _Timeline,
+    min_seconds: float,
+    max_seconds: float,
+    envelope: Envelope | None = None,
+) -> Moment | None:
     first = bisect_right(t.ends, moment.start)  # the word under the start, or the next one
     last = bisect_left(t.starts, moment.end) - 1  # the word under the end, or the one before
     if first >= len(t.starts) or last < first:
@@ -96,10 +152,48 @@ def _repair(moment: Moment, t: _Timeline, min_seconds: float, max_seconds: float
     if span is None:
         return None
     start, end = _padded(*span, t, max_seconds)
+    if envelope is not None:
+        start, end = _in_silence(*span, t, envelope, (start, end), max_seconds)
     return moment.model_copy(update={"start": start, "end": end})
 
 
-def _nearest(candidates: list[int], times: list[float], index: int, allowed) -> int:
+def _in_silence(
+    first: int,
+    last: int,
+    t: _Timeline,
+    envelope: Envelope,
+    padded: tuple[float, float],
+    max_seconds: float,
+) -> tuple[float, float]:
+    """The cuts moved into the real silence nearest to where the words say speech starts and
+    ends, keeping a pad of it; never past the middle of a neighbouring word. Where the audio has
+    no silence there, the padded word times stay."""
+    onset, offset = t.starts[first], t.ends[last]
+    previous_middle = (t.starts[first - 1] + t.ends[first - 1]) / 2 if first > 0 else 0.0
+    next_middle = (
+        (t.starts[last + 1] + t.ends[last + 1]) / 2 if last + 1 < len(t.starts) else t.duration
+    )
+    before = envelope.silences(max(previous_middle, onset - SEARCH_BEFORE), onset + SEARCH_AFTER)
+    after = envelope.silences(offset - SEARCH_AFTER, min(next_middle, offset + SEARCH_BEFORE))
+    start, end = padded
+    if before:
+        a, b = min(before, key=lambda run: (_short(run), abs(run[1] - onset)))
+        start = max(a, b - PAD_SECONDS)
+    if after:
+        a, b = min(after, key=lambda run: (_short(run), abs(run[0] - offset)))
+        end = min(b, a + PAD_SECONDS, t.duration)
+    if end - start > max_seconds:
+        return padded
+    return start, end
+
+
+def _short(run: tuple[float, float]) -> bool:
+    return run[1] - run[0] < GOOD_SILENCE_SECONDS
+
+
+def _nearest(
+    candidates: list[int], times: list[float], index: int, allowed: Callable[[int], bool]
+) -> int:
     """The sentence boundary nearest to word `index` within reach, else `index` itself."""
     here = times[index]
     reachable = [k for k in candidates if abs(times[k] - here) <= REACH_SECONDS and allowed(k)]
