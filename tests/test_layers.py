@@ -1,5 +1,6 @@
-"""The layering holds: ui -> queue -> pipeline, ui -> models, queue -> models; pipeline and models
-import nothing of ours but config and stages (docs/ARCHITECTURE.md)."""
+"""The layering holds: ui -> queue -> pipeline, ui -> models, queue -> models, api -> queue,
+api -> models (ui -> api only to mount it); pipeline and models import nothing of ours but config
+and stages (docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ MAY_IMPORT = {
     "migrations": {"models"} | BASE,
     "pipeline": {"pipeline"} | BASE,
     "queue": {"queue", "models", "pipeline"} | BASE,
-    "ui": {"ui", "queue", "models"} | BASE,
+    "api": {"api", "queue", "models"} | BASE,
+    "ui": {"ui", "api", "queue", "models"} | BASE,
 }
 
 

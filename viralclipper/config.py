@@ -127,6 +127,8 @@ class Settings(BaseSettings):
     youtube_client_secret: str | None = None
     youtube_api_url: str = "https://youtube.googleapis.com/"
     youtube_daily_quota: int = Field(10_000, gt=0)  # the Google project's units per day
+    metrics_token: str | None = None  # set: /metrics wants `Authorization: Bearer <it>`
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per log line
 
     @model_validator(mode="after")
     def _clip_defaults_agree(self) -> Settings:

@@ -26,6 +26,8 @@ TABLES = {
     "jobs",
     "job_events",
     "clips",
+    "api_tokens",
+    "worker_beats",
 }
 SECRET_URL = "https://alice:s3cret@llm.example/v1?token=abc"
 

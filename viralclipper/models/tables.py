@@ -91,6 +91,32 @@ class User(SQLModel, table=True):
     session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
+class ApiToken(SQLModel, table=True):
+    """A personal API token: only the SHA-256 of its secret is kept (models/tokens.py)."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: int = primary_key()
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    name: str
+    token_hash: str = Field(unique=True, index=True)
+    prefix: str  # the secret's first characters, to tell tokens apart in the list
+    created_at: datetime = _timestamp(nullable=False)
+    last_used_at: datetime | None = _timestamp()
+    revoked_at: datetime | None = _timestamp()
+
+
+class WorkerBeat(SQLModel, table=True):
+    """A running worker process and when it last reported (what /health and /metrics show)."""
+
+    __tablename__ = "worker_beats"
+
+    name: str = Field(primary_key=True)  # host:pid
+    started_at: datetime = _timestamp(nullable=False)
+    beat_at: datetime = _timestamp(nullable=False, index=True)
+
+
 class UserSettings(SQLModel, table=True):
     """One row per user: their `config.ClipSettings` as JSON, created on first read."""
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from viralclipper.config import get_settings
 from viralclipper.models import jobs
 from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobNotFound, JobStatus
 from viralclipper.models.settings import get_user_settings
-from viralclipper.models.tables import Job
+from viralclipper.models.tables import Clip, Job
 from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.download import check_source
 from viralclipper.pipeline.media import check_media_file
 from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.progress import PipelineError  # noqa: F401 - what submit_job raises
 from viralclipper.pipeline.transcript import Transcript
+from viralclipper.pipeline.transcript_text import as_srt, as_text, as_vtt, srt_to_vtt
 from viralclipper.queue.app import get_queue
 from viralclipper.queue.backend import get_backend
 from viralclipper.queue.cleanup import clean_cache_safely
@@ -125,14 +129,55 @@ def default_criteria() -> list[Criterion]:
     return load_criteria(get_settings().criteria_dir)
 
 
+def upload_path(filename: str) -> Path:
+    """A fresh path under data_dir/uploads that keeps a sanitized form of the original name."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename).name).strip("._") or "video"
+    folder = get_settings().data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{uuid.uuid4().hex[:12]}-{name[-80:]}"
+
+
+def load_transcript(job: Job) -> Transcript | None:
+    """The job's transcript; None when there is none (yet) or it cannot be read."""
+    path = Path(job.transcript_path) if job.transcript_path else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        return Transcript.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def transcript_sentences(job: Job) -> list[dict]:
     """The job's transcript as {start, end, text}, one sentence each; empty when there is none
     (yet). Whisper's batched segments run about 30 s, too long to read or to seek by."""
-    path = Path(job.transcript_path) if job.transcript_path else None
-    if path is None or not path.is_file():
-        return []
-    try:
-        transcript = Transcript.model_validate_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    transcript = load_transcript(job)
+    if transcript is None:
         return []
     return [{"start": s.start, "end": s.end, "text": s.text} for s in transcript.sentences]
+
+
+def _as_json(transcript: Transcript) -> str:
+    return transcript.model_dump_json()
+
+
+TRANSCRIPT_FORMATS: dict[str, Callable[[Transcript], str]] = {
+    "json": _as_json,
+    "txt": as_text,
+    "srt": as_srt,
+    "vtt": as_vtt,
+}
+
+
+def transcript_as(job: Job, fmt: str) -> str | None:
+    """The job's transcript in one of TRANSCRIPT_FORMATS; None when it has none (yet)."""
+    transcript = load_transcript(job)
+    return None if transcript is None else TRANSCRIPT_FORMATS[fmt](transcript)
+
+
+def clip_subtitles_vtt(clip: Clip) -> str | None:
+    """The clip's SRT subtitles as WebVTT; None when it has none."""
+    path = Path(clip.subtitles_path) if clip.subtitles_path else None
+    if path is None or not path.is_file():
+        return None
+    return srt_to_vtt(path.read_text(encoding="utf-8", errors="replace"))

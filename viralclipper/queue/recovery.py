@@ -10,6 +10,7 @@ from viralclipper.config import get_settings
 from viralclipper.models import jobs
 from viralclipper.queue.app import get_queue
 from viralclipper.queue.events import publish
+from viralclipper.queue.health import WorkerBeats
 
 log = logging.getLogger(__name__)
 
@@ -67,19 +68,24 @@ def recover_when_possible() -> None:
 
 
 class RecoveryLoop:
-    """Runs `recover_stale_jobs` every `recovery_interval_seconds` in a daemon thread."""
+    """Runs `recover_stale_jobs` every `recovery_interval_seconds` in a daemon thread, and notes
+    the worker's heartbeat each time."""
 
     def __init__(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="recovery")
+        self.beats = WorkerBeats()  # the worker's heartbeat goes with it (for /health)
 
     def _run(self) -> None:
         while not self._stop.wait(get_settings().recovery_interval_seconds):
+            self.beats.beat()
             recover_when_possible()
 
     def start(self) -> RecoveryLoop:
+        self.beats.beat()
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
+        self.beats.gone()

@@ -11,6 +11,7 @@ from multiprocessing.process import BaseProcess
 
 from nicegui import app, ui
 
+from viralclipper.api.app import register as register_api
 from viralclipper.config import get_settings
 from viralclipper.models.instance import instance_secret
 from viralclipper.queue.backend import get_backend
@@ -40,6 +41,7 @@ def setup() -> None:
     for page in PAGES:
         page.register()
     media.register_routes()
+    register_api(app)
 
 
 def session_cookie() -> dict[str, object]:

@@ -39,8 +39,10 @@ from viralclipper.ui.io import io_bound
 PUBLIC_PAGES = {"/login", "/register"}
 COMPLETE_LOGIN = "/login/complete"
 # NiceGUI's own assets, websocket and upload routes, and the file routes (which check the session
-# themselves and answer 404 rather than redirect a <video> request to a login page).
-PUBLIC_PREFIXES = ("/_nicegui", "/media/", "/favicon", COMPLETE_LOGIN)
+# themselves and answer 404 rather than redirect a <video> request to a login page); the API
+# (its token answers for it: 401, never a redirect) and the operations routes.
+PUBLIC_PREFIXES = ("/_nicegui", "/media/", "/favicon", COMPLETE_LOGIN, "/api/")
+OPERATIONS = {"/api", "/health", "/metrics"}
 TICKET_SECONDS = 60.0
 PAGE_USER_KEY = "viralclipper_user_id"
 CLOSE_PAGES_AFTER_SECONDS = 1.0  # time for the page to receive its navigation to /login
@@ -53,7 +55,7 @@ class AuthMiddleware(BaseHTTPMiddleware):
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         path = request.url.path
-        if path in PUBLIC_PAGES or path.startswith(PUBLIC_PREFIXES):
+        if path in PUBLIC_PAGES or path in OPERATIONS or path.startswith(PUBLIC_PREFIXES):
             return await call_next(request)
         if await session_user_id() is None:
             return RedirectResponse(f"/login?next={quote(path)}")

@@ -1,18 +1,16 @@
 """File routes: a clip's MP4/JPG/SRT and a job's source video, only to their owner.
 
 Anything else (no session, someone else's clip, a missing file) is a 404, so ids cannot be
-probed. Starlette's FileResponse answers HTTP range requests (206), so players can seek.
+probed. Range requests are answered (206), so players can seek (api/files.py).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from fastapi import HTTPException
 from nicegui import app
 from starlette.responses import FileResponse
 
-from viralclipper.config import get_settings
+from viralclipper.api.files import file_response
 from viralclipper.models import clips, jobs
 from viralclipper.ui.auth import session_user_id
 from viralclipper.ui.io import io_bound
@@ -22,16 +20,6 @@ CLIP_FILES = {  # kind -> (Clip attribute, media type)
     "jpg": ("thumbnail_path", "image/jpeg"),
     "srt": ("subtitles_path", "application/x-subrip"),
 }
-
-
-def _servable(path: str | None) -> Path:
-    """The file, when it exists inside the data dir; else 404."""
-    if not path:
-        raise HTTPException(status_code=404)
-    resolved = Path(path).resolve()
-    if not resolved.is_file() or not resolved.is_relative_to(get_settings().data_dir.resolve()):
-        raise HTTPException(status_code=404)
-    return resolved
 
 
 async def _owner() -> int:
@@ -48,24 +36,15 @@ async def clip_file(clip_id: int, kind: str, download: bool = False) -> FileResp
     if clip is None:
         raise HTTPException(status_code=404)
     attribute, media_type = CLIP_FILES[kind]
-    path = _servable(getattr(clip, attribute))
-    filename = f"clip-{clip.job_id}-{clip.rank}.{kind}" if download else None
-    return FileResponse(
-        path,
-        media_type=media_type,
-        filename=filename,
-        content_disposition_type="attachment" if download else "inline",
-    )
+    filename = f"clip-{clip.job_id}-{clip.rank}.{kind}"
+    return file_response(getattr(clip, attribute), media_type, filename, download=download)
 
 
 async def job_source(job_id: int) -> FileResponse:
     job = await io_bound(jobs.get_job, job_id, await _owner())
     if job is None:
         raise HTTPException(status_code=404)
-    return FileResponse(
-        _servable(job.media_path or (job.source_url if job.upload else None)),
-        media_type="video/mp4",
-    )
+    return file_response(job.media_path or (job.source_url if job.upload else None), "video/mp4")
 
 
 def register_routes() -> None:

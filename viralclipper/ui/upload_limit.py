@@ -11,6 +11,7 @@ and the upload handler, which writes into the data dir, never runs: nothing stay
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -19,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from viralclipper.config import get_settings
 
 log = logging.getLogger(__name__)
-UPLOAD_PATH = re.compile(r"^/_nicegui/client/[^/]+/upload/[^/]+$")
+# NiceGUI's uploader, and the API's upload (api/jobs.py)
+UPLOAD_PATH = re.compile(r"^(/_nicegui/client/[^/]+/upload/[^/]+|/api/v1/jobs/upload/?)$")
 MULTIPART_OVERHEAD = 64 * 1024  # part headers and boundaries around the file itself
 
 
@@ -63,7 +65,7 @@ class UploadLimit:
         declared = declared_length(scope)
         if declared is not None and declared > limit:
             log.warning("upload refused: Content-Length %d is over the limit", declared)
-            await _refuse(send)
+            await _refuse(scope, send)
             return
         received = 0
         started = False
@@ -87,17 +89,24 @@ class UploadLimit:
         except* UploadTooLarge:  # `except*`: Starlette's middleware may wrap it in a group
             log.warning("upload refused: its body passed the limit after %d bytes", received)
             if not started:
-                await _refuse(send)
+                await _refuse(scope, send)
 
 
-async def _refuse(send: Send) -> None:
-    body = too_large_message().encode()
+async def _refuse(scope: Scope, send: Send) -> None:
+    """413 with the sentence: JSON for the API, text for the web app's uploader."""
+    if scope["path"].startswith("/api/"):
+        body, content_type = (
+            json.dumps({"detail": too_large_message()}).encode(),
+            b"application/json",
+        )
+    else:
+        body, content_type = too_large_message().encode(), b"text/plain; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +80,7 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
         await on_added()
 
     async def uploaded(event: events.UploadEventArguments) -> None:
-        target = upload_path(event.file.name)
+        target = api.upload_path(event.file.name)
         await event.file.save(target)
         try:
             job = await io_bound(
@@ -150,14 +148,6 @@ def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
 # What the file picker offers: the containers the server accepts (pipeline/media.py); .mkv and
 # .ts are listed by name, browsers do not always know them as video.
 UPLOAD_ACCEPT = "video/*,audio/*,.mp4,.mov,.m4a,.mkv,.webm,.ts,.avi,.mp3,.wav,.flac,.ogg"
-
-
-def upload_path(filename: str) -> Path:
-    """A fresh path under data_dir/uploads that keeps a sanitized form of the original name."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename).name).strip("._") or "video"
-    folder = get_settings().data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{uuid.uuid4().hex[:12]}-{name[-80:]}"
 
 
 def _attribute(text: str) -> str:

@@ -1,0 +1,64 @@
+"""/api/v1/clips: one clip, its MP4, thumbnail and subtitles (SRT or WebVTT). Range requests are
+answered (206). Another user's clip is a 404."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Response
+from starlette.responses import FileResponse
+
+from viralclipper.api.auth import TokenUser
+from viralclipper.api.files import file_response
+from viralclipper.api.schemas import ClipId, ClipOut
+from viralclipper.models import clips
+from viralclipper.models.tables import Clip
+from viralclipper.queue import api
+
+router = APIRouter(prefix="/clips", tags=["clips"])
+FILE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file (206 for a Range request)."}
+}
+
+
+def owned_clip(clip_id: int, user_id: int) -> Clip:
+    clip = clips.get_clip(clip_id, user_id)
+    if clip is None:
+        raise HTTPException(404, "Not found.")
+    return clip
+
+
+def _name(clip: Clip, extension: str) -> str:
+    return f"clip-{clip.job_id}-{clip.rank}.{extension}"
+
+
+@router.get("/{clip_id}", response_model=ClipOut)
+def get_clip(clip_id: ClipId, user: TokenUser) -> ClipOut:
+    return ClipOut.of(owned_clip(clip_id, user.id))
+
+
+@router.get("/{clip_id}/video", response_class=FileResponse, responses=FILE)
+def clip_video(clip_id: ClipId, user: TokenUser, download: bool = False) -> FileResponse:
+    """The clip's MP4 (`download=true`: as an attachment)."""
+    clip = owned_clip(clip_id, user.id)
+    return file_response(clip.video_path, "video/mp4", _name(clip, "mp4"), download=download)
+
+
+@router.get("/{clip_id}/thumbnail", response_class=FileResponse, responses=FILE)
+def clip_thumbnail(clip_id: ClipId, user: TokenUser) -> FileResponse:
+    clip = owned_clip(clip_id, user.id)
+    return file_response(clip.thumbnail_path, "image/jpeg", _name(clip, "jpg"))
+
+
+@router.get("/{clip_id}/subtitles", responses=FILE)
+def clip_subtitles(
+    clip_id: ClipId, user: TokenUser, format: Literal["srt", "vtt"] = "srt"
+) -> Response:
+    """The clip's subtitles as SRT or WebVTT."""
+    clip = owned_clip(clip_id, user.id)
+    if format == "srt":
+        return file_response(clip.subtitles_path, "application/x-subrip", _name(clip, "srt"))
+    vtt = api.clip_subtitles_vtt(clip)
+    if vtt is None:
+        raise HTTPException(404, "Not found.")
+    return Response(vtt, media_type="text/vtt; charset=utf-8")

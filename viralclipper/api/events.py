@@ -1,0 +1,66 @@
+"""GET /api/v1/events: Server-Sent Events of the token owner's job updates (status, progress,
+step, error), the API's side of the web app's live updates, from the same hub (queue/events.py)
+on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from viralclipper.api.auth import TokenUser
+from viralclipper.queue.events import subscribe
+from viralclipper.queue.transport import JobUpdate
+
+router = APIRouter(tags=["events"])
+KEEP_ALIVE_SECONDS = 15.0
+BACKLOG = 1000  # updates waiting for a slow reader; older ones are dropped beyond that
+SSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "An endless event stream."}
+}
+
+
+def _event(update: JobUpdate) -> str:
+    data = update.model_dump_json(exclude={"status_changed", "user_id"})
+    return f"event: job\nid: {update.id}-{update.updated_at}\ndata: {data}\n\n"
+
+
+@router.get("/events", response_class=StreamingResponse, responses=SSE)
+async def events(user: TokenUser) -> StreamingResponse:
+    """Each change of one of your jobs as an `event: job` whose data is the job's id, status,
+    progress, current_step, error_message, title and updated_at (JSON); a comment line every
+    15 s keeps the connection open. A `completed` status means its clips are ready."""
+    loop = asyncio.get_running_loop()
+    updates: asyncio.Queue[JobUpdate] = asyncio.Queue(maxsize=BACKLOG)
+
+    def put(update: JobUpdate) -> None:
+        if updates.full():
+            updates.get_nowait()
+        updates.put_nowait(update)
+
+    def deliver(update: JobUpdate) -> None:  # on the hub's thread
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is listening
+            loop.call_soon_threadsafe(put, update)
+
+    unsubscribe = await run_in_threadpool(subscribe, user.id, deliver)
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield "retry: 2000\n: listening\n\n"
+            while True:
+                try:
+                    update = await asyncio.wait_for(updates.get(), KEEP_ALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield _event(update)
+        finally:
+            unsubscribe()
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)

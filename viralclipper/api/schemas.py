@@ -1,0 +1,98 @@
+"""What the API answers: the public fields of jobs, clips and events (never a server path)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import BaseModel, Field
+
+from viralclipper.models.jobs import JobStatus
+from viralclipper.models.tables import Clip, Job, JobEvent
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on Postgres
+JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ClipId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class JobOut(BaseModel):
+    id: int
+    status: JobStatus
+    progress: float
+    current_step: str | None
+    error_message: str | None
+    title: str | None
+    source_url: str | None = Field(description="The submitted URL; null for an uploaded file.")
+    upload: bool
+    duration: float | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+    last_completed_stage: str | None
+    stage_seconds: dict[str, float]
+    cancel_requested: bool
+
+    @classmethod
+    def of(cls, job: Job) -> JobOut:
+        return cls(
+            **job.model_dump(exclude={"source_url", "status"}),
+            status=JobStatus(job.status),
+            source_url=None if job.upload else job.source_url,
+        )
+
+
+class JobPage(BaseModel):
+    items: list[JobOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class NewJob(BaseModel):
+    url: str = Field(min_length=1, max_length=4096, description="The video's http(s) URL.")
+    title: str | None = Field(None, max_length=500)
+
+
+class EventOut(BaseModel):
+    id: int
+    created_at: datetime
+    level: str
+    message: str
+
+    @classmethod
+    def of(cls, event: JobEvent) -> EventOut:
+        return cls.model_validate(event, from_attributes=True)
+
+
+class ClipOut(BaseModel):
+    id: int
+    job_id: int
+    rank: int
+    start: float
+    end: float
+    duration: float
+    score: float
+    title: str
+    hook: str | None
+    reasoning: str | None
+    criteria: list[str]
+    quote: str | None
+    created_at: datetime
+    publish_status: str | None
+    youtube_id: str | None
+    video_url: str | None
+    thumbnail_url: str | None
+    subtitles_url: str | None
+
+    @classmethod
+    def of(cls, clip: Clip) -> ClipOut:
+        base = f"/api/v1/clips/{clip.id}"
+        return cls(
+            **clip.model_dump(exclude={"video_path", "thumbnail_path", "subtitles_path"}),
+            duration=clip.duration,
+            video_url=f"{base}/video" if clip.video_path else None,
+            thumbnail_url=f"{base}/thumbnail" if clip.thumbnail_path else None,
+            subtitles_url=f"{base}/subtitles" if clip.subtitles_path else None,
+        )
