@@ -16,13 +16,14 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from viralclipper.config import get_settings
 from viralclipper.queue.health import Figures, check_health, figures
 from viralclipper.stages import STAGES
 
 # seconds: a stage takes from a second (a cached download) to an hour (a long transcription)
-STAGE_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
+STAGE_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0)
 
 
 async def health() -> JSONResponse:
@@ -31,7 +32,9 @@ async def health() -> JSONResponse:
 
 
 def _histogram(durations: list[float]) -> tuple[list[tuple[str, float]], float]:
-    buckets = [(str(b), float(sum(1 for d in durations if d <= b))) for b in STAGE_BUCKETS]
+    buckets = [
+        (floatToGoString(b), float(sum(1 for d in durations if d <= b))) for b in STAGE_BUCKETS
+    ]
     return [*buckets, ("+Inf", float(len(durations)))], sum(durations)
 
 

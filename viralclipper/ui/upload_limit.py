@@ -69,18 +69,28 @@ class UploadLimit:
             return
         received = 0
         started = False
+        too_large = False
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    too_large = True
                     raise UploadTooLarge
             return message
 
         async def tracked_send(message: Message) -> None:
             nonlocal started
+            if too_large:  # FastAPI turns a failed body into its own 400: answer 413 instead
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    log.warning(
+                        "upload refused: its body passed the limit after %d bytes", received
+                    )
+                    await _refuse(scope, send)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 

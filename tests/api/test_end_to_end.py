@@ -1,0 +1,125 @@
+"""The API against a real `viralclipper serve` on both backends, with real tokens and workers:
+create a job -> its updates on the event stream -> completed -> download a clip; and a progress
+update reaches the stream within a second."""
+
+# ruff: noqa: F401, F811 - the queue's fixtures are imported by name
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import httpx
+
+from tests.queue.conftest import Backend, backend, short_talk, site
+from tests.ui.browser import AppServer, app_server
+from tests.ui.conftest import PASSWORD
+from tests.waiting import wait_for
+from viralclipper.models import jobs, tokens, users
+from viralclipper.queue.events import publish
+
+
+class EventStream:
+    """GET /api/v1/events read on a thread; `events` collects each event's data."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.events: list[dict] = []
+        self.listening = threading.Event()
+        self.client = httpx.Client(timeout=httpx.Timeout(10, read=None))
+        self.thread = threading.Thread(target=self._read, daemon=True)
+
+    def _read(self) -> None:
+        with (
+            suppress(httpx.HTTPError, RuntimeError),
+            self.client.stream("GET", self.url, headers=self.headers) as response,
+        ):
+            assert response.headers["content-type"].startswith("text/event-stream")
+            for line in response.iter_lines():
+                if line.startswith(": listening"):
+                    self.listening.set()
+                elif line.startswith("data: "):
+                    self.events.append(json.loads(line.removeprefix("data: ")))
+
+    def seen(self, job_id: int, **fields) -> dict | None:
+        for event in list(self.events):
+            if event["id"] == job_id and all(event.get(k) == v for k, v in fields.items()):
+                return event
+        return None
+
+
+@contextmanager
+def event_stream(server: AppServer, token: str) -> Iterator[EventStream]:
+    stream = EventStream(server.url("/api/v1/events"), token)
+    stream.thread.start()
+    try:
+        assert stream.listening.wait(15), "the event stream did not open"
+        yield stream
+    finally:
+        stream.client.close()
+
+
+@contextmanager
+def served(backend: Backend) -> Iterator[AppServer]:
+    """The web app on this backend (embedded: it runs its worker; scaled: one worker beside)."""
+    settings = dict(backend.env)
+    data_dir = Path(settings.pop("VIRALCLIPPER_DATA_DIR"))
+    with app_server(data_dir, **settings) as server:
+        if backend.name == "scaled":
+            backend.start_worker()
+        yield server
+
+
+def token_for(email: str) -> tuple[int, str]:
+    user = users.create_user(email, PASSWORD)
+    return user.id, tokens.create_token(user.id, "e2e")[1]
+
+
+def test_create_stream_complete_and_download(backend: Backend, site) -> None:
+    _, token = token_for("ann@example.com")
+    _, other = token_for("bob@example.com")
+    auth = {"Authorization": f"Bearer {token}"}
+    with served(backend) as server, event_stream(server, token) as stream:
+        made = httpx.post(
+            server.url("/api/v1/jobs"), json={"url": site.url("short.mp4")}, headers=auth
+        )
+        assert made.status_code == 201, made.text
+        job_id = made.json()["id"]
+        wait_for(
+            lambda: stream.seen(job_id, status="completed"),
+            180,
+            "the completed job on the event stream",
+            details=lambda: server.output() + backend.logs_tail(),
+        )
+        assert stream.seen(job_id, status="transcribing")  # the stages went by on the stream
+
+        clips = httpx.get(server.url(f"/api/v1/jobs/{job_id}/clips"), headers=auth).json()
+        assert clips, "the job made no clips"
+        video = httpx.get(server.url(clips[0]["video_url"]), headers=auth)
+        assert video.status_code == 200 and video.content[4:8] == b"ftyp"  # an MP4
+        part = httpx.get(server.url(clips[0]["video_url"]), headers={**auth, "Range": "bytes=0-99"})
+        assert part.status_code == 206 and part.content == video.content[:100]
+
+        theirs = {"Authorization": f"Bearer {other}"}
+        assert httpx.get(server.url(clips[0]["video_url"]), headers=theirs).status_code == 404
+        assert httpx.get(server.url(f"/api/v1/jobs/{job_id}"), headers=theirs).status_code == 404
+        health = httpx.get(server.url("/health"))
+        assert health.status_code == 200, health.text
+        assert health.json()["workers"]["alive"] >= 1
+
+
+def test_a_progress_update_reaches_the_stream_within_a_second(backend: Backend) -> None:
+    user_id, token = token_for("ann@example.com")
+    other_id, _ = token_for("bob@example.com")
+    mine = jobs.create_job(user_id, "https://example.com/a.mp4", {})
+    theirs = jobs.create_job(other_id, "https://example.com/b.mp4", {})
+    with served(backend) as server, event_stream(server, token) as stream:
+        for job in (theirs, mine):  # what a worker does on a progress report
+            publish(jobs.set_progress(job.id, 42.0, "downloading the video"))
+        wait_for(lambda: stream.seen(mine.id, progress=42.0), 1.0, "the update within 1 s")
+        assert stream.seen(mine.id)["current_step"] == "downloading the video"
+        assert not stream.seen(theirs.id)  # only the token owner's jobs
