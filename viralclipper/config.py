@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = 120.0
     llm_context_chars: int = 48_000
+    # an analysis whose LLM call fails (unreachable, 5xx, 429, quota, invalid output) is ranked
+    # by the offline analyzer instead, and says so; False: the analysis fails
+    llm_fallback: bool = True
 
     whisper_model: str | None = None
     whisper_device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -315,6 +318,10 @@ class ClipSettings(BaseModel):
 
 
 CLIP_DEFAULTS = {name for name in ClipSettings.model_fields if name != "criteria"}
+# the clip settings that choose the moments; every other one shapes how a clip is rendered
+ANALYSIS_SETTINGS = frozenset(
+    {"criteria", "min_clip_seconds", "max_clip_seconds", "min_score", "max_clips", "analyzer"}
+)
 
 
 class InstanceSettings(BaseModel):

@@ -38,7 +38,8 @@ def test_replace_clips_ranks_them_and_replaces_the_previous_analysis(owner: User
     replace_clips(job.id, [moment(60, "only one", video_path="/c/1.mp4")])
     clips = list_clips(job_id=job.id)
     assert [(clip.title, clip.video_path) for clip in clips] == [("only one", "/c/1.mp4")]
-    assert get_clip(first[0].id) is None
+    earlier = get_clip(first[0].id)  # kept with its analysis run, no longer shown
+    assert earlier is not None and earlier.run_id != clips[0].run_id
 
     with pytest.raises(ValueError, match="Unknown clip field"):
         replace_clips(job.id, [moment(50, "bad", index=3)])

@@ -28,6 +28,7 @@ TABLES = {
     "clips",
     "api_tokens",
     "worker_beats",
+    "analysis_runs",
 }
 SECRET_URL = "https://alice:s3cret@llm.example/v1?token=abc"
 
@@ -146,3 +147,34 @@ def test_0003_cleans_llm_urls_and_whisper_models_out_of_user_rows_and_job_snapsh
         options = connection.execute(text("SELECT options FROM jobs")).scalar()
     assert (json.loads(options) if isinstance(options, str) else options)["upload"] is True
     upgrade_database(database)  # the Postgres database is shared by the session's tests
+
+
+def test_0006_makes_existing_clips_run_one_of_their_job(database: str):
+    _downgrade(database, "0005")
+    statements = [
+        "INSERT INTO users (id, email, password_hash, is_admin, created_at) "
+        "VALUES (7, 'bo@example.com', 'x', false, CURRENT_TIMESTAMP)",
+        "INSERT INTO jobs (id, user_id, source_url, status, progress, created_at, updated_at, "
+        "stage_seconds, cancel_requested, attempts, options, upload) VALUES (7, 7, 'x', "
+        "'completed', 100, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', false, 0, "
+        "'{\"max_clips\": 2}', false)",
+        'INSERT INTO clips (job_id, rank, start, "end", score, title, criteria, created_at) '
+        "VALUES (7, 1, 1.0, 9.0, 80, 'kept', '[]', CURRENT_TIMESTAMP)",
+    ]
+    with get_engine(database).begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+    upgrade_database(database)
+
+    from viralclipper.models import clips, runs
+
+    [summary] = runs.list_runs(7)
+    assert (summary.run.number, summary.run.status, summary.clip_count) == (1, "completed", 1)
+    assert summary.current and summary.run.options == {"max_clips": 2}
+    assert [c.title for c in clips.list_clips(job_id=7)] == ["kept"]
+
+    _downgrade(database, "0005")  # and back: the current run's clips stay
+    with get_engine(database).connect() as connection:
+        assert connection.execute(text("SELECT title FROM clips")).scalars().all() == ["kept"]
+    upgrade_database(database)

@@ -1,4 +1,5 @@
-"""The analyzer dispatcher: offline without an LLM, the LLM when configured, clear errors."""
+"""The analyzer dispatcher: offline without an LLM, the LLM when configured, clear errors; an
+LLM outage ranked offline with a notice (unless LLM_FALLBACK=false)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ import pytest
 from tests.pipeline.fake_llm import FakeLLM, answer_from_prompt
 from tests.pipeline.test_offline_analyzer import FILLER, spoken
 from viralclipper.config import CRITERIA_DIR, get_settings
-from viralclipper.pipeline.analyze import AnalyzerNotConfiguredError, NoSpeechError, analyze
+from viralclipper.pipeline.analyze import (
+    LLM_UNAVAILABLE,
+    AnalyzerNotConfiguredError,
+    NoSpeechError,
+    analyze,
+)
 from viralclipper.pipeline.criteria import load_criteria
-from viralclipper.pipeline.progress import PipelineError
+from viralclipper.pipeline.llm_analyzer import LLMError
+from viralclipper.pipeline.process import stage_analyze
+from viralclipper.pipeline.progress import PipelineError, Reporter
 from viralclipper.pipeline.transcript import Segment, Transcript
 
 STRONG = "Why do ninety percent of startups fail? Nobody tells you the truth, that is insane!"
@@ -79,3 +87,33 @@ def test_without_settings_the_environment_decides(monkeypatch: pytest.MonkeyPatc
         get_settings.cache_clear()
         analyze(talk(), load_criteria(CRITERIA_DIR), min_seconds=5, max_seconds=15)
     assert len(llm.requests) >= 1
+
+
+def _outage(llm: FakeLLM) -> None:
+    for _ in range(3):  # the request and the client's two retries
+        llm.fail(503, "overloaded", error_type="server_error", headers={"retry-after-ms": "10"})
+
+
+def test_an_llm_outage_is_ranked_offline_and_says_so():
+    options = get_settings().clip_defaults().updated(analyzer="llm")
+    with FakeLLM() as llm:
+        _outage(llm)
+        analysis = stage_analyze(talk(), None, Reporter(), options, llm.settings())
+    assert len(llm.requests) == 3
+    assert (analysis.analyzer, analysis.notice) == ("offline", LLM_UNAVAILABLE)
+    assert "503" in (analysis.reason or "") and analysis.moments
+
+
+def test_without_the_fallback_an_llm_outage_fails_the_analysis():
+    options = get_settings().clip_defaults().updated(analyzer="llm")
+    with FakeLLM() as llm:
+        _outage(llm)
+        with pytest.raises(LLMError, match="503"):
+            stage_analyze(talk(), None, Reporter(), options, llm.settings(llm_fallback=False))
+
+
+def test_an_unconfigured_llm_is_ranked_offline_with_the_notice():
+    options = get_settings().clip_defaults().updated(analyzer="llm")
+    analysis = stage_analyze(talk(), None, Reporter(), options)
+    assert (analysis.analyzer, analysis.notice) == ("offline", LLM_UNAVAILABLE)
+    assert "OPENAI_API_KEY" in (analysis.reason or "")

@@ -8,6 +8,8 @@ import threading
 import uuid
 from pathlib import Path
 
+import pytest
+
 from tests.http_server import VideoServer
 from tests.queue.conftest import Backend, wait_for_status
 from tests.waiting import wait_for
@@ -18,7 +20,6 @@ from viralclipper.models.tables import User
 from viralclipper.models.users import set_admin
 from viralclipper.pipeline.media import probe
 from viralclipper.queue import api
-from viralclipper.queue.app import get_queue
 from viralclipper.queue.events import subscribe
 from viralclipper.queue.runner import job_dir
 from viralclipper.queue.transport import JobUpdate
@@ -120,8 +121,9 @@ def test_a_subscriber_sees_the_states_in_order(backend: Backend, user: User, sit
 
 
 def test_a_failing_stage_leaves_a_readable_failure_and_keeps_finished_work(
-    backend: Backend, user: User, site: VideoServer
+    backend: Backend, user: User, site: VideoServer, monkeypatch: pytest.MonkeyPatch
 ):
+    monkeypatch.setenv("LLM_FALLBACK", "false")  # else an unreachable LLM is ranked offline
     set_admin(user.id, True)
     save_instance_settings(user.id, llm_base_url="http://127.0.0.1:9/v1")
     save_user_settings(user.id, analyzer="llm")
@@ -167,15 +169,26 @@ def test_one_clip_is_rendered_again_and_a_deleted_job_leaves_no_files(
     assert wait_for_status(job.id, {"completed", "failed"}, backend).status == "completed"
     clip = clips.list_clips(job_id=job.id)[0]
     before = Path(clip.video_path).stat().st_mtime_ns
-    clips.update_clip(clip.id, end=clip.start + 6.0)
-    get_queue().render_clip(clip.id)
-    wait_for(
-        lambda: Path(clip.video_path).stat().st_mtime_ns != before,
+    editing = api.edit_clip(clip.id, user.id, end=clip.start + 6.0, title="Six seconds")
+    assert editing.rendering and editing.video_path == clip.video_path  # the old one plays on
+    rendered = wait_for(
+        lambda: (c := clips.get_clip(clip.id)) and not c.rendering and c,
         60,
         "the new render",
         details=backend.logs_tail,
     )
-    wait_for(lambda: abs(probe(Path(clip.video_path)).duration - 6.0) < 0.1, 10, "6 s clip")
+    assert rendered.video_path != clip.video_path and rendered.title == "Six seconds"
+    assert abs(probe(Path(rendered.video_path)).duration - 6.0) < 0.1
+    assert Path(clip.video_path).stat().st_mtime_ns == before  # the run's own file is kept
+
+    undone = api.undo_clip_edits(clip.id, user.id)
+    assert (undone.start, undone.end, undone.title, undone.edited) == (
+        clip.start,
+        clip.end,
+        clip.title,
+        False,
+    )
+    wait_for(lambda: not clips.get_clip(clip.id).rendering, 60, "the undone render")
 
     api.delete_job(job.id, user.id)
     assert jobs.get_job(job.id) is None and clips.list_clips(job_id=job.id) == []

@@ -1,18 +1,20 @@
-"""Clips: the rendered moments of a job, and their publishing state."""
+"""Clips: the rendered moments of a job's analysis runs, the user's edits, their publishing
+state. Listings show the clips of each job's current run that the user has not rejected."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from sqlalchemy import func, update
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 
+from viralclipper.models import runs
 from viralclipper.models.db import session
-from viralclipper.models.tables import Clip, Job, utcnow
+from viralclipper.models.tables import Clip, Job
 
 PUBLISH_STATUSES = (None, "uploading", "published", "failed")
 ClipOrder = Literal["score", "date"]
-_CLIP_FIELDS = set(Clip.model_fields) - {"id", "job_id", "created_at"}
+_CLIP_FIELDS = set(Clip.model_fields) - {"id", "job_id", "run_id", "created_at"}
 _BEST_FIRST = (col(Clip.score).desc(), col(Clip.created_at).desc(), col(Clip.id))
 
 
@@ -24,33 +26,45 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise ValueError(f"Unknown publish status {fields['publish_status']!r}.")
 
 
-def replace_clips(job_id: int, clips: list[dict[str, Any]]) -> list[Clip]:
-    """Replace all clips of a job (a new analysis replaces the old clips) in one transaction.
+def save_run_clips(run_id: int, clips: list[dict[str, Any]], seconds: float = 0.0) -> list[Clip]:
+    """Store a run's rendered clips and make the run its job's current one (`runs.complete_run`).
 
     Each dict holds Clip fields (start, end, score, title, ... video_path); `rank` defaults to
     the position in the list, starting at 1.
     """
     for clip in clips:
         _check_fields(clip)
-    with session() as db:
-        db.exec(delete(Clip).where(col(Clip.job_id) == job_id))
-        created = utcnow()  # one analysis, one time: date order keeps the ranks together
-        rows = [
-            Clip(job_id=job_id, created_at=created, **{"rank": index, **clip})
-            for index, clip in enumerate(clips, start=1)
-        ]
-        db.add_all(rows)
-        db.flush()
-        for row in rows:
-            db.refresh(row)
-    return rows
+    return runs.complete_run(run_id, clips, seconds)
 
 
-def _clip_query(query, job_id: int | None, user_id: int | None, min_score: float | None):
+def replace_clips(job_id: int, clips: list[dict[str, Any]]) -> list[Clip]:
+    """A new completed run of the job with these clips (with the job's settings), now current."""
+    for clip in clips:
+        _check_fields(clip)
+    return save_run_clips(runs.begin_run(job_id).id, clips)
+
+
+def _shown(query):
+    """Only the clips of each job's current run that the user kept."""
+    return query.join(Job, col(Job.id) == Clip.job_id).where(
+        col(Clip.run_id) == Job.current_run_id, col(Clip.rejected).is_(False)
+    )
+
+
+def _clip_query(
+    query,
+    job_id: int | None,
+    user_id: int | None,
+    min_score: float | None,
+    favourites: bool = False,
+):
+    query = _shown(query)
+    if favourites:
+        query = query.where(col(Clip.favourite).is_(True))
     if job_id is not None:
         query = query.where(Clip.job_id == job_id)
     if user_id is not None:
-        query = query.join(Job, col(Job.id) == Clip.job_id).where(Job.user_id == user_id)
+        query = query.where(Job.user_id == user_id)
     if min_score is not None:
         query = query.where(Clip.score >= min_score)
     return query
@@ -63,8 +77,10 @@ def list_clips(
     order: ClipOrder = "score",
     limit: int = 50,
     offset: int = 0,
+    favourites: bool = False,
 ) -> list[Clip]:
-    """Clips across jobs: best first (`order='score'`) or newest first (`order='date'`)."""
+    """Clips across jobs: best first (`order='score'`) or newest first (`order='date'`);
+    `favourites`: only those the user marked."""
     ordering: tuple[Any, ...]
     if order == "score":
         ordering = _BEST_FIRST
@@ -72,15 +88,20 @@ def list_clips(
         ordering = (col(Clip.created_at).desc(), col(Clip.job_id).desc(), col(Clip.rank))
     else:
         raise ValueError(f"Unknown clip order {order!r}; use 'score' or 'date'.")
-    query = _clip_query(select(Clip), job_id, user_id, min_score)
+    query = _clip_query(select(Clip), job_id, user_id, min_score, favourites)
     with session() as db:
         return list(db.exec(query.order_by(*ordering).limit(limit).offset(offset)).all())
 
 
 def count_clips(
-    job_id: int | None = None, user_id: int | None = None, min_score: float | None = None
+    job_id: int | None = None,
+    user_id: int | None = None,
+    min_score: float | None = None,
+    favourites: bool = False,
 ) -> int:
-    query = _clip_query(select(func.count()).select_from(Clip), job_id, user_id, min_score)
+    query = _clip_query(
+        select(func.count()).select_from(Clip), job_id, user_id, min_score, favourites
+    )
     with session() as db:
         return db.exec(query).one()
 
@@ -88,7 +109,7 @@ def count_clips(
 def clip_counts(job_ids: list[int]) -> dict[int, int]:
     """Number of clips per job, for the given jobs (zero included)."""
     query = (
-        select(Clip.job_id, func.count())
+        _shown(select(Clip.job_id, func.count()))
         .where(col(Clip.job_id).in_(job_ids))
         .group_by(col(Clip.job_id))
     )
@@ -101,11 +122,13 @@ def first_clips(job_ids: list[int]) -> dict[int, Clip]:
     """The first clip (best first, as `list_clips` orders them) of each of the given jobs that
     has clips, in one query."""
     ranked = (
-        select(
-            col(Clip.id).label("clip_id"),
-            func.row_number()
-            .over(partition_by=col(Clip.job_id), order_by=_BEST_FIRST)
-            .label("place"),
+        _shown(
+            select(
+                col(Clip.id).label("clip_id"),
+                func.row_number()
+                .over(partition_by=col(Clip.job_id), order_by=_BEST_FIRST)
+                .label("place"),
+            )
         )
         .where(col(Clip.job_id).in_(job_ids))
         .subquery()
@@ -116,8 +139,11 @@ def first_clips(job_ids: list[int]) -> dict[int, Clip]:
 
 
 def get_clip(clip_id: int, user_id: int | None = None) -> Clip | None:
-    """The clip; None when it does not exist or (with `user_id`) its job is someone else's."""
-    query = _clip_query(select(Clip), None, user_id, None).where(Clip.id == clip_id)
+    """The clip (of any run); None when it does not exist or (with `user_id`) its job is someone
+    else's."""
+    query = select(Clip).where(Clip.id == clip_id)
+    if user_id is not None:
+        query = query.join(Job, col(Job.id) == Clip.job_id).where(Job.user_id == user_id)
     with session() as db:
         return db.exec(query).first()
 
@@ -129,3 +155,49 @@ def update_clip(clip_id: int, **fields: Any) -> Clip:
         if db.exec(update(Clip).where(col(Clip.id) == clip_id).values(**fields)).rowcount == 0:
             raise LookupError(f"There is no clip with id {clip_id}.")
         return db.get_one(Clip, clip_id, populate_existing=True)
+
+
+def run_clips(run_id: int) -> list[Clip]:
+    """Every clip of one run (rejected ones too), by rank."""
+    query = select(Clip).where(col(Clip.run_id) == run_id).order_by(col(Clip.rank))
+    with session() as db:
+        return list(db.exec(query).all())
+
+
+EDITABLE = ("start", "end", "title", "hook")
+
+
+def edit_clip(clip_id: int, **changes: Any) -> Clip:
+    """The user's change of a clip's range, title or hook. The analysis's version is kept at
+    the first edit, for `undo_edits`."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValueError(f"A clip's {', '.join(unknown)} cannot be edited.")
+    with session() as db:
+        clip = db.get(Clip, clip_id)
+        if clip is None:
+            raise LookupError(f"There is no clip with id {clip_id}.")
+        if not clip.edited:
+            clip.original = {name: getattr(clip, name) for name in EDITABLE}
+        for name, value in changes.items():
+            setattr(clip, name, value)
+        clip.edited = True
+        db.add(clip)
+        db.flush()
+        db.refresh(clip)
+    return clip
+
+
+def undo_edits(clip_id: int) -> Clip:
+    """Back to the analysis's version of the clip (its range, title and hook)."""
+    with session() as db:
+        clip = db.get(Clip, clip_id)
+        if clip is None:
+            raise LookupError(f"There is no clip with id {clip_id}.")
+        for name, value in (clip.original or {}).items():
+            setattr(clip, name, value)
+        clip.edited, clip.original = False, None
+        db.add(clip)
+        db.flush()
+        db.refresh(clip)
+    return clip

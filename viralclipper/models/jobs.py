@@ -13,11 +13,17 @@ for it; each says from which statuses it may start, where it leads, and who must
     retry       failed, cancelled        pending                     nobody
     reanalyze   completed, failed,       pending, resuming after     nobody
                 cancelled (transcribed)  'transcribe'
+    abandon     running (a re-analysis)  completed, as before         the worker
+    withdraw    pending (a re-analysis)  completed, as before         nobody
     requeue     pending, running         pending                     a stale worker
 
 `create_job` submits a new pending job. Running states: downloading -> transcribing -> analyzing
 -> slicing, one per stage of `viralclipper.stages`. A cancel request on a claimed or running job
 sets `cancel_requested`, which its worker honours with `stop_job`.
+
+A job that has clips (a current analysis run, models.runs) keeps them: a re-analysis that fails
+or is cancelled goes back to `completed` with them (`abandon` by its worker, `withdraw` before a
+worker took it), never to failed or cancelled; the run itself records what went wrong.
 
 Every move is a conditional `UPDATE ... WHERE status = <old> AND <holder>`, so when two workers
 (or a worker and a user) race only one of them moves the job; the other gets `NotAllowedNow`.
@@ -37,7 +43,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import col, delete, select
 
 from viralclipper.models.db import session
-from viralclipper.models.tables import Clip, Job, JobEvent, utcnow
+from viralclipper.models.tables import AnalysisRun, Clip, Job, JobEvent, utcnow
 from viralclipper.stages import REANALYZE_FROM, STAGES, Stage, has_transcript, stages_after
 
 
@@ -74,6 +80,8 @@ class Move(StrEnum):
     CANCEL = "cancel"
     RETRY = "retry"
     REANALYZE = "reanalyze"
+    ABANDON = "abandon"
+    WITHDRAW = "withdraw"
     REQUEUE = "requeue"
 
 
@@ -95,6 +103,8 @@ TRANSITIONS: dict[Move, Rule] = {
     Move.CANCEL: Rule(frozenset({S.PENDING}), S.CANCELLED, "nobody"),
     Move.RETRY: Rule(frozenset({S.FAILED, S.CANCELLED}), S.PENDING, "nobody"),
     Move.REANALYZE: Rule(FINISHED_STATES, S.PENDING, "nobody"),
+    Move.ABANDON: Rule(RUNNING_STATES, S.COMPLETED, "the worker"),
+    Move.WITHDRAW: Rule(frozenset({S.PENDING}), S.COMPLETED, "nobody"),
     Move.REQUEUE: Rule(ACTIVE_STATES, S.PENDING, "a stale worker"),
 }
 _VERBS = {
@@ -105,6 +115,8 @@ _VERBS = {
     Move.CANCEL: "cancelled",
     Move.RETRY: "retried",
     Move.REANALYZE: "re-analyzed",
+    Move.ABANDON: "put back to its earlier clips",
+    Move.WITHDRAW: "put back to its earlier clips",
     Move.REQUEUE: "re-queued",
 }
 _ORDER = [*STAGE_STATUS.values(), S.COMPLETED]  # advance goes one step along this
@@ -131,6 +143,7 @@ class JobState(Protocol):
     status: str
     last_completed_stage: str | None
     worker_id: str | None
+    current_run_id: int | None
 
 
 def next_status(last_completed_stage: str | None) -> JobStatus:
@@ -154,6 +167,10 @@ def refusal(job: JobState, move: Move, job_id: int | None = None) -> str | None:
         return f"{name} is still being worked on: wait for it, or cancel it first."
     if move is Move.REANALYZE and not has_transcript(job.last_completed_stage):
         return f"{name} has no transcript yet: retry it instead."
+    if move in (Move.ABANDON, Move.WITHDRAW) and job.current_run_id is None:
+        return f"{name} has no earlier clips to go back to."
+    if move is Move.CANCEL and job.current_run_id is not None:
+        return f"{name} has clips from an earlier analysis: its re-analysis is withdrawn instead."
     if move is Move.ADVANCE:
         target = next_status(job.last_completed_stage)
         if status is not S.PENDING and _ORDER.index(target) != _ORDER.index(status) + 1:
@@ -390,6 +407,10 @@ def request_cancel(job_id: int) -> Job:
     try:
         return _move(job_id, Move.CANCEL, step="Cancelled", cancel_requested=True)
     except NotAllowedNow:
+        pass  # claimed, running, or a re-analysis of a job with clips
+    try:
+        return withdraw_reanalysis(job_id)
+    except NotAllowedNow:
         pass  # claimed or running: ask its worker
     stoppable = TRANSITIONS[Move.STOP].sources | TRANSITIONS[Move.CANCEL].sources
     with session() as db:
@@ -421,6 +442,34 @@ def reanalyze_job(
         options=dict(options),
         last_completed_stage=REANALYZE_FROM,
     )
+
+
+def _back_to_current_run(job_id: int) -> dict[str, Any]:
+    """The columns that put a job back to its current run: completed, with that run's settings."""
+    with session() as db:
+        job = db.get(Job, job_id)
+        run = db.get(AnalysisRun, job.current_run_id) if job and job.current_run_id else None
+    values: dict[str, Any] = {
+        "last_completed_stage": STAGES[-1],
+        "cancel_requested": False,
+        "error_message": None,
+    }
+    if run is not None:
+        values["options"] = dict(run.options)
+    return values
+
+
+def abandon_reanalysis(job_id: int, worker_id: str, *, step: str) -> Job:
+    """The worker gives up a re-analysis (it failed, or was cancelled) of a job that has clips:
+    the job is completed again, with the clips and settings of its current run."""
+    return _move(
+        job_id, Move.ABANDON, worker_id=worker_id, step=step, **_back_to_current_run(job_id)
+    )
+
+
+def withdraw_reanalysis(job_id: int, *, step: str = "re-analysis cancelled") -> Job:
+    """Cancel a re-analysis no worker has taken yet: the job is completed again, as it was."""
+    return _move(job_id, Move.WITHDRAW, step=step, **_back_to_current_run(job_id))
 
 
 def requeue_stale(

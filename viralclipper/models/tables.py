@@ -237,6 +237,8 @@ class Job(SQLModel, table=True):
     attempts: int = 0
     options: dict[str, Any] = _json(dict, nullable=False)  # its ClipSettings (config.py) snapshot
     upload: bool = False  # the source is a file uploaded to the data dir (which a worker may read)
+    # the analysis run whose clips the job shows (None until its first run completed)
+    current_run_id: int | None = None
 
     @property
     def clip_settings(self) -> ClipSettings:
@@ -254,12 +256,40 @@ class JobEvent(SQLModel, table=True):
     message: str = Field(sa_type=sa.Text)
 
 
+class AnalysisRun(SQLModel, table=True):
+    """One analysis of a job (its first, and every re-analysis): the settings it ran with, its
+    clips, how it went. A job shows the clips of its current run (`Job.current_run_id`)."""
+
+    __tablename__ = "analysis_runs"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: int = primary_key()
+    job_id: int = Field(foreign_key="jobs.id", ondelete="CASCADE", index=True)
+    number: int  # 1 = the job's first analysis
+    status: str = "running"  # models.runs.RunStatus
+    options: dict[str, Any] = _json(dict, nullable=False)  # its ClipSettings snapshot
+    analyzer: str | None = None  # which analyzer ranked the moments: 'llm' or 'offline'
+    notice: str | None = _text()  # what the user should know, e.g. the LLM was unavailable
+    error_message: str | None = _text()
+    stage_seconds: dict[str, float] = _json(dict, nullable=False)
+    log: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = _timestamp(nullable=False)
+    finished_at: datetime | None = _timestamp()
+
+    @property
+    def clip_settings(self) -> ClipSettings:
+        return ClipSettings.model_validate(self.options)
+
+
 class Clip(SQLModel, table=True):
     __tablename__ = "clips"
     __table_args__ = (NEVER_REUSE_IDS,)
 
     id: int = primary_key()
     job_id: int = Field(foreign_key="jobs.id", ondelete="CASCADE", index=True)
+    # its analysis run (models.runs); no foreign key: runs go only with their job, which takes
+    # its clips along, and SQLite could add one only by copying the table
+    run_id: int | None = Field(default=None, index=True)
     rank: int  # 1 = the best clip of its job
     start: float
     end: float
@@ -276,6 +306,13 @@ class Clip(SQLModel, table=True):
     publish_status: str | None = None  # None | 'uploading' | 'published' | 'failed'
     youtube_id: str | None = None
     publish_error: str | None = _text()
+    favourite: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    rejected: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    edited: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # the analysis's version (start, end, title, hook), kept at the first edit: for undo
+    original: dict[str, Any] | None = _json()
+    render_key: str | None = None  # the range and render settings its files were made with
+    rendering: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
     @property
     def duration(self) -> float:

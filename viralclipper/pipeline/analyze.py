@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from viralclipper.config import Analyzer, Settings, get_settings
 from viralclipper.pipeline.criteria import Criterion
@@ -19,6 +20,68 @@ class NoSpeechError(PipelineError):
 
 class AnalyzerNotConfiguredError(PipelineError):
     """The LLM analyzer was asked for, but no endpoint or key is configured."""
+
+
+LLM_UNAVAILABLE = "LLM unavailable: ranked offline"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The moments, which analyzer ranked them, and what the user should know about it."""
+
+    moments: list[Moment]
+    analyzer: Literal["llm", "offline"]
+    notice: str | None = None  # e.g. LLM_UNAVAILABLE
+    reason: str | None = None  # why the LLM was not used (for the log)
+
+
+def analyze_or_fall_back(
+    transcript: Transcript,
+    criteria: list[Criterion],
+    reporter: Reporter | None = None,
+    *,
+    analyzer: Analyzer = "auto",
+    settings: Settings | None = None,
+    **limits: Any,
+) -> Analysis:
+    """`analyze`, but an LLM that fails (unreachable, 5xx, 429 after the client's retries, quota,
+    invalid output twice) or is not configured hands the ranking to the offline analyzer, with
+    the LLM_UNAVAILABLE notice; unless `LLM_FALLBACK=false`, when the analysis fails."""
+    settings = settings or get_settings()
+    try:
+        chosen = choose_analyzer(analyzer, settings)
+    except AnalyzerNotConfiguredError as error:
+        if not settings.llm_fallback or not _has_speech(transcript):
+            raise
+        return _offline_instead(transcript, criteria, reporter, settings, str(error), limits)
+    if chosen == "offline":
+        moments = analyze(transcript, criteria, reporter, analyzer="offline", **limits)
+        return Analysis(moments, "offline")
+    from viralclipper.pipeline.llm_analyzer import LLMError
+
+    try:
+        moments = analyze(
+            transcript, criteria, reporter, analyzer="llm", settings=settings, **limits
+        )
+    except LLMError as error:
+        if not settings.llm_fallback:
+            raise
+        return _offline_instead(transcript, criteria, reporter, settings, str(error), limits)
+    return Analysis(moments, "llm")
+
+
+def _offline_instead(
+    transcript: Transcript,
+    criteria: list[Criterion],
+    reporter: Reporter | None,
+    settings: Settings,
+    reason: str,
+    limits: dict[str, Any],
+) -> Analysis:
+    moments = analyze(
+        transcript, criteria, reporter, analyzer="offline", settings=settings, **limits
+    )
+    return Analysis(moments, "offline", LLM_UNAVAILABLE, reason)
 
 
 def analyze(

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from viralclipper.config import ClipSettings, Settings, get_settings
+from viralclipper.config import ANALYSIS_SETTINGS, ClipSettings, Settings, get_settings
 from viralclipper.pipeline import cache
-from viralclipper.pipeline.analyze import analyze
+from viralclipper.pipeline.analyze import Analysis, analyze_or_fall_back
 from viralclipper.pipeline.captions import write_srt, write_vtt
 from viralclipper.pipeline.criteria import enabled_criteria
 from viralclipper.pipeline.download import DownloadResult, download
@@ -26,6 +26,9 @@ from viralclipper.pipeline.transcript import Transcript
 from viralclipper.stages import Stage
 
 MANIFEST = "clips.json"
+
+
+RenderedFiles = tuple[Path, Path, Path]  # video, thumbnail, subtitles
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,11 @@ def stage_analyze(
     reporter: Reporter,
     options: ClipSettings,
     settings: Settings | None = None,
-) -> list[Moment]:
+) -> Analysis:
     """Candidate moments from the analyzer (its LLM endpoint from `settings`, default the
-    environment's), then validated into the clips to cut (in the audio's silences)."""
-    moments = analyze(
+    environment's; offline when the LLM fails, see `analyze_or_fall_back`), then validated into
+    the clips to cut (in the audio's silences)."""
+    analysis = analyze_or_fall_back(
         transcript,
         enabled_criteria(options.criteria),
         reporter,
@@ -112,8 +116,8 @@ def stage_analyze(
         max_moments=max(12, options.max_clips * 2),
         settings=settings or get_settings(),
     )
-    return select_clips(
-        moments,
+    moments = select_clips(
+        analysis.moments,
         transcript,
         min_seconds=options.min_clip_seconds,
         max_seconds=options.max_clip_seconds,
@@ -121,6 +125,14 @@ def stage_analyze(
         max_clips=options.max_clips,
         envelope=Envelope.of_wav(audio) if audio is not None and audio.exists() else None,
     )
+    return Analysis(moments, analysis.analyzer, analysis.notice, analysis.reason)
+
+
+def render_key(start: float, end: float, options: ClipSettings) -> str:
+    """What a clip's files depend on: its range and every render setting. Two clips with the
+    same key have the same files."""
+    render = options.model_dump(mode="json", exclude=set(ANALYSIS_SETTINGS))
+    return json.dumps({"start": round(start, 3), "end": round(end, 3), **render}, sort_keys=True)
 
 
 def stage_slice(
@@ -130,8 +142,10 @@ def stage_slice(
     out_dir: Path,
     reporter: Reporter,
     options: ClipSettings,
+    rendered: Mapping[str, RenderedFiles] | None = None,
 ) -> list[RenderedClip]:
-    """Render every clip with its thumbnail and subtitles into `out_dir`."""
+    """Render every clip with its thumbnail and subtitles into `out_dir`; a clip whose
+    `render_key` is in `rendered` keeps those files as they are."""
     cache.use(media)
     out_dir.mkdir(parents=True, exist_ok=True)
     clips = []
@@ -139,6 +153,11 @@ def stage_slice(
         step = reporter.scaled(
             (i - 1) / len(moments), i / len(moments), label=f"clip {i} of {len(moments)}"
         )
+        existing = (rendered or {}).get(render_key(moment.start, moment.end, options))
+        if existing is not None:
+            clips.append(RenderedClip(i, moment, *existing))
+            step(1.0, "unchanged")
+            continue
         name = f"clip-{i:02d}"
         video = render_clip(
             media,
@@ -192,7 +211,7 @@ def process(
 
     source_media = stage_download(source, reporter("download"), allow_local_files=allow_local_files)
     audio, transcript = stage_transcribe(source_media.path, reporter("transcribe"))
-    moments = stage_analyze(transcript, audio, reporter("analyze"), options)
+    moments = stage_analyze(transcript, audio, reporter("analyze"), options).moments
     staging = out_dir / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     try:

@@ -1,4 +1,5 @@
-"""What the CLI and the web UI do to jobs: submit, cancel, retry, re-analyze, delete."""
+"""What the CLI, the web UI and the REST API do to jobs and clips: submit, cancel, retry,
+re-analyze, delete; list and switch analysis runs; edit, undo, favourite and reject clips."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from viralclipper.config import get_settings
-from viralclipper.models import jobs
-from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobNotFound, JobStatus
+from viralclipper.models import clips as clip_store
+from viralclipper.models import jobs, runs
+from viralclipper.models.jobs import (
+    FINISHED_STATES,
+    RUNNING_STATES,
+    JobActionError,
+    JobNotFound,
+    JobStatus,
+    NotAllowedNow,
+)
+from viralclipper.models.runs import RunSummary
 from viralclipper.models.settings import get_user_settings
-from viralclipper.models.tables import Clip, Job
+from viralclipper.models.tables import AnalysisRun, Clip, Job
 from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.download import check_source
 from viralclipper.pipeline.media import check_media_file
@@ -181,3 +192,150 @@ def clip_subtitles_vtt(clip: Clip) -> str | None:
     if path is None or not path.is_file():
         return None
     return srt_to_vtt(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def list_runs(job_id: int, user_id: int | None = None) -> list[RunSummary]:
+    """The job's analysis runs, newest first."""
+    _owned(job_id, user_id)
+    return runs.list_runs(job_id)
+
+
+def edited_clip_count(job_id: int, user_id: int | None = None) -> int:
+    """How many of the job's current clips the user edited: a re-analysis would replace them,
+    so the page asks first when this is not 0."""
+    _owned(job_id, user_id)
+    return runs.edited_clip_count(job_id)
+
+
+def switch_run(job_id: int, run_id: int, user_id: int | None = None) -> AnalysisRun:
+    """Show an earlier completed run's clips again (not while the job runs)."""
+    job = _owned(job_id, user_id)
+    if job.status not in FINISHED_STATES:
+        raise NotAllowedNow(f"Job {job_id} is {job.status}: wait for it to finish.")
+    try:
+        run = runs.make_current(job_id, run_id)
+    except LookupError as error:
+        raise NotAllowedNow(str(error)) from None
+    jobs.update_job(job_id, options=dict(run.options))  # clip renders use the run's settings
+    jobs.add_event(job_id, "info", f"showing analysis {run.number} again")
+    publish(jobs.get_job(job_id) or job)
+    return run
+
+
+class ClipNotFound(JobActionError, LookupError):
+    def __init__(self, clip_id: int) -> None:
+        super().__init__(f"Clip {clip_id} was not found.")
+
+
+MIN_CLIP_SECONDS = 1.0
+NUDGE_SECONDS = 0.5
+Edge = Literal["start", "end"]
+Step = Literal["word", "half_second"]
+
+
+def _owned_clip(clip_id: int, user_id: int | None) -> tuple[Clip, Job]:
+    clip = clip_store.get_clip(clip_id, user_id=user_id)
+    job = jobs.get_job(clip.job_id) if clip else None
+    if clip is None or job is None:
+        raise ClipNotFound(clip_id)
+    return clip, job
+
+
+def _source_length(job: Job) -> float | None:
+    transcript = load_transcript(job)
+    return job.duration or (transcript.duration if transcript else None)
+
+
+def _render_again(clip: Clip, job: Job) -> Clip:
+    """Queue the clip's render; it keeps its old files until the new ones are complete."""
+    clip = clip_store.update_clip(clip.id, rendering=True)
+    publish(job)
+    try:
+        get_queue().render_clip(clip.id)
+    except get_backend().queue_errors as exc:
+        clip_store.update_clip(clip.id, rendering=False)
+        raise NotAllowedNow("The queue cannot be reached now: try again in a moment.") from exc
+    return clip
+
+
+def edit_clip(
+    clip_id: int,
+    user_id: int | None = None,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    title: str | None = None,
+    hook: str | None = None,
+) -> Clip:
+    """Change a clip's range (anywhere in the source), title or hook; a new range is rendered
+    again as a queued task. NotAllowedNow with the reason when the change is not possible."""
+    clip, job = _owned_clip(clip_id, user_id)
+    new_start = clip.start if start is None else round(float(start), 3)
+    new_end = clip.end if end is None else round(float(end), 3)
+    length = _source_length(job)
+    if new_start < 0 or (length is not None and new_end > length + 0.05):
+        raise NotAllowedNow(f"A clip must lie within the video (0 to {length or 0:.1f} s).")
+    if new_end - new_start < MIN_CLIP_SECONDS:
+        raise NotAllowedNow(f"A clip must last at least {MIN_CLIP_SECONDS:g} s.")
+    changes: dict = {}
+    if (new_start, new_end) != (clip.start, clip.end):
+        changes.update(start=new_start, end=new_end)
+    if title is not None:
+        if not title.strip():
+            raise NotAllowedNow("A clip needs a title.")
+        changes["title"] = title.strip()
+    if hook is not None:
+        changes["hook"] = hook.strip() or None
+    if not changes:
+        return clip
+    edited = clip_store.edit_clip(clip_id, **changes)
+    if "start" in changes:
+        return _render_again(edited, job)
+    publish(job)
+    return edited
+
+
+def nudge_clip(
+    clip_id: int, edge: Edge, direction: Literal[-1, 1], step: Step, user_id: int | None = None
+) -> Clip:
+    """Move one end of a clip by one word or by half a second, earlier (-1) or later (1)."""
+    clip, job = _owned_clip(clip_id, user_id)
+    current = clip.start if edge == "start" else clip.end
+    target = current + direction * NUDGE_SECONDS
+    transcript = load_transcript(job) if step == "word" else None
+    if transcript is not None:
+        bounds = sorted({round(w.start if edge == "start" else w.end, 3) for w in transcript.words})
+        later = [b for b in bounds if b > current + 0.01]
+        earlier = [b for b in bounds if b < current - 0.01]
+        beyond = later if direction > 0 else earlier
+        if beyond:
+            target = beyond[0] if direction > 0 else beyond[-1]
+    target = max(0.0, target)
+    if edge == "start":
+        return edit_clip(clip_id, user_id, start=target)
+    return edit_clip(clip_id, user_id, end=target)
+
+
+def undo_clip_edits(clip_id: int, user_id: int | None = None) -> Clip:
+    """Back to the analysis's version of the clip, rendered again when its range changed."""
+    clip, job = _owned_clip(clip_id, user_id)
+    if not clip.edited:
+        return clip
+    restored = clip_store.undo_edits(clip_id)
+    if (restored.start, restored.end) != (clip.start, clip.end):
+        return _render_again(restored, job)
+    publish(job)
+    return restored
+
+
+def favourite_clip(clip_id: int, favourite: bool, user_id: int | None = None) -> Clip:
+    _owned_clip(clip_id, user_id)
+    return clip_store.update_clip(clip_id, favourite=favourite)
+
+
+def reject_clip(clip_id: int, user_id: int | None = None) -> Clip:
+    """Delete a clip from the job's clips (it stays in its run, hidden, with its files)."""
+    _, job = _owned_clip(clip_id, user_id)
+    clip = clip_store.update_clip(clip_id, rejected=True)
+    publish(job)
+    return clip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
+import secrets
 import socket
 import threading
 import time
@@ -16,16 +16,19 @@ from pathlib import Path
 
 from viralclipper.config import get_settings
 from viralclipper.models import clips as clip_store
-from viralclipper.models import jobs
+from viralclipper.models import jobs, runs
 from viralclipper.models.instance import effective_settings
 from viralclipper.models.jobs import JobActionError
-from viralclipper.models.tables import Job
+from viralclipper.models.runs import RunStatus
+from viralclipper.models.tables import Clip, Job
 from viralclipper.pipeline import cache
 from viralclipper.pipeline.captions import write_srt, write_vtt
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.process import (
+    RenderedFiles,
+    render_key,
     stage_analyze,
     stage_download,
     stage_slice,
@@ -174,13 +177,31 @@ def run_job(job_id: int) -> None:
         log.warning("job %s was taken over by another worker; stopping here", job_id)
     except Cancelled:
         jobs.add_event(job_id, "warning", "cancelled")
-        _finish(lambda: jobs.stop_job(job_id, worker))
+        _end_run(job_id, RunStatus.CANCELLED, None)
+        if _has_clips(job_id):
+            _finish(lambda: jobs.abandon_reanalysis(job_id, worker, step="re-analysis cancelled"))
+        else:
+            _finish(lambda: jobs.stop_job(job_id, worker))
     except PipelineError as exc:
         _fail(job_id, worker, str(exc))
     except Exception as exc:  # the job must end readable even on a bug
         log.exception("job %s crashed", job_id)
         _fail(job_id, worker, f"unexpected error: {exc}", detail=traceback.format_exc(limit=5))
     clean_cache_safely()  # what this job no longer holds may now go
+
+
+def _has_clips(job_id: int) -> bool:
+    """Whether the job has a completed analysis to go back to (a failed or cancelled
+    re-analysis leaves it completed with those clips)."""
+    job = jobs.get_job(job_id)
+    return job is not None and job.current_run_id is not None
+
+
+def _end_run(job_id: int, status: RunStatus, error: str | None) -> None:
+    run = runs.open_run(job_id)
+    if run is not None:
+        runs.end_run(run.id, status, error)
+        runs.note(run.id, f"{status}: {error}" if error else str(status))
 
 
 def _finish(move: Callable[[], Job]) -> None:
@@ -194,7 +215,12 @@ def _finish(move: Callable[[], Job]) -> None:
 
 def _fail(job_id: int, worker: str, message: str, detail: str | None = None) -> None:
     jobs.add_event(job_id, "error", message if detail is None else f"{message}\n{detail}")
-    _finish(lambda: jobs.fail_job(job_id, worker, message))
+    _end_run(job_id, RunStatus.FAILED, message)
+    if _has_clips(job_id):
+        step = "re-analysis failed: the earlier clips are kept"
+        _finish(lambda: jobs.abandon_reanalysis(job_id, worker, step=step))
+    else:
+        _finish(lambda: jobs.fail_job(job_id, worker, message))
 
 
 def _run_stage(job: Job, stage: Stage, worker: str, monitor: JobMonitor) -> Job:
@@ -242,35 +268,69 @@ def _transcribe(job: Job, reporter: Reporter) -> dict:
     return {"audio_path": str(audio), "transcript_path": str(path)}
 
 
+def run_dir(job_id: int, run_id: int) -> Path:
+    return job_dir(job_id) / "runs" / str(run_id)
+
+
 def _analyze(job: Job, reporter: Reporter) -> dict:
-    moments = stage_analyze(
+    run = runs.begin_run(job.id, job.options)
+    started = time.monotonic()
+    analysis = stage_analyze(
         load_transcript(job), _audio(job), reporter, job.clip_settings, effective_settings()
     )
+    seconds = time.monotonic() - started
+    moments = analysis.moments
     write_text_atomic(
-        job_dir(job.id) / "moments.json", json.dumps([m.model_dump() for m in moments], indent=1)
+        run_dir(job.id, run.id) / "moments.json",
+        json.dumps([m.model_dump() for m in moments], indent=1),
     )
+    runs.record_analysis(run.id, analysis.analyzer, analysis.notice, seconds)
+    runs.note(run.id, f"{analysis.analyzer} analyzer: {len(moments)} moments in {seconds:.2f} s")
+    if analysis.notice:
+        runs.note(run.id, f"{analysis.notice} ({analysis.reason})")
+        jobs.add_event(job.id, "warning", f"{analysis.notice}: {analysis.reason}")
     jobs.add_event(job.id, "info", f"found {len(moments)} moments worth clipping")
     return {}
 
 
 def _slice(job: Job, reporter: Reporter) -> dict:
-    moments = [
-        Moment.model_validate(m) for m in json.loads((job_dir(job.id) / "moments.json").read_text())
-    ]
-    clips_dir = job_dir(job.id) / "clips"
-    staging = job_dir(job.id) / "clips.staging"
-    shutil.rmtree(staging, ignore_errors=True)
+    run = runs.open_run(job.id)
+    if run is None:
+        raise PipelineError("This job's analysis was lost: re-analyze it.")
+    started = time.monotonic()
+    folder = run_dir(job.id, run.id)
+    moments = [Moment.model_validate(m) for m in json.loads((folder / "moments.json").read_text())]
+    for old in folder.glob("clip-*"):  # a render this run's worker left half done
+        old.unlink()
     media = recorded(job.media_path, "downloaded video")
+    previous = _rendered_files(job)
     rendered = stage_slice(
-        media, load_transcript(job), moments, staging, reporter, job.clip_settings
+        media, load_transcript(job), moments, folder, reporter, job.clip_settings, previous
     )
-    shutil.rmtree(clips_dir, ignore_errors=True)
-    staging.replace(clips_dir)
-    clip_store.replace_clips(job.id, [_clip_row(c, clips_dir) for c in rendered])
+    options = job.clip_settings
+    reused = sum(1 for c in rendered if c.video.parent != folder)
+    clip_store.save_run_clips(
+        run.id, [_clip_row(c, options) for c in rendered], time.monotonic() - started
+    )
+    runs.note(run.id, f"{len(rendered)} clips: {len(rendered) - reused} rendered, {reused} reused")
     return {}
 
 
-def _clip_row(clip, clips_dir: Path) -> dict:
+def _rendered_files(job: Job) -> dict[str, RenderedFiles]:
+    """The files of the current run's clips by render key, for a re-analysis to reuse those
+    whose range and render settings did not change."""
+    if job.current_run_id is None:
+        return {}
+    files: dict[str, RenderedFiles] = {}
+    for clip in clip_store.run_clips(job.current_run_id):
+        if clip.render_key and clip.video_path and clip.thumbnail_path and clip.subtitles_path:
+            found = (Path(clip.video_path), Path(clip.thumbnail_path), Path(clip.subtitles_path))
+            if all(path.is_file() for path in found):
+                files[clip.render_key] = found
+    return files
+
+
+def _clip_row(clip, options) -> dict:
     m = clip.moment
     return {
         "rank": clip.index,
@@ -282,9 +342,10 @@ def _clip_row(clip, clips_dir: Path) -> dict:
         "reasoning": m.reasoning,
         "criteria": m.criteria,
         "quote": m.quote,
-        "video_path": str(clips_dir / clip.video.name),
-        "thumbnail_path": str(clips_dir / clip.thumbnail.name),
-        "subtitles_path": str(clips_dir / clip.subtitles.name),
+        "video_path": str(clip.video),
+        "thumbnail_path": str(clip.thumbnail),
+        "subtitles_path": str(clip.subtitles),
+        "render_key": render_key(m.start, m.end, options),
     }
 
 
@@ -312,24 +373,43 @@ def _audio(job: Job) -> Path | None:
 
 
 def rerender_clip(clip_id: int) -> None:
-    """The `render_clip` task: render one clip again (new bounds or format) from the job's media."""
+    """The `render_clip` task: render one clip again (new range or settings) from the job's
+    media into new files; the clip points at them once they are complete, so its old file
+    keeps playing until then (and stays for any other run that shares it)."""
     clip = clip_store.get_clip(clip_id)
     job = jobs.get_job(clip.job_id) if clip else None
     if clip is None or job is None or not job.media_path:
         return
+    try:
+        _render_again(clip, job)
+    except Exception:
+        log.exception("rendering clip %s again failed", clip_id)
+        clip_store.update_clip(clip_id, rendering=False)
+        jobs.add_event(job.id, "error", f"clip {clip.rank} could not be rendered again")
+    publish(jobs.get_job(job.id) or job)
+
+
+def _render_again(clip: Clip, job: Job) -> None:
     options = job.clip_settings
-    media = Path(job.media_path)
+    media = recorded(job.media_path, "downloaded video")
     cache.use(media)
-    video = recorded(clip.video_path, "clip video")
-    render_clip(media, clip.start, clip.end, video, fmt=options.output_format)
-    make_thumbnail(
-        media,
-        (clip.start + clip.end) / 2,
-        recorded(clip.thumbnail_path, "clip thumbnail"),
-        fmt=options.output_format,
+    folder = job_dir(job.id) / "edits"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"clip-{clip.id}-{secrets.token_hex(4)}"
+    fmt = options.output_format
+    video = render_clip(media, clip.start, clip.end, folder / f"{name}.mp4", fmt=fmt)
+    thumbnail = make_thumbnail(
+        media, (clip.start + clip.end) / 2, folder / f"{name}.jpg", fmt=options.output_format
     )
     words = load_transcript(job).words_between(clip.start, clip.end)
-    subtitles = recorded(clip.subtitles_path, "clip subtitles")
-    write_srt(words, clip.start, clip.end, subtitles)
+    subtitles = write_srt(words, clip.start, clip.end, folder / f"{name}.srt")
     write_vtt(words, clip.start, clip.end, subtitles.with_suffix(".vtt"))
-    clip_store.update_clip(clip_id, publish_status=None)
+    clip_store.update_clip(
+        clip.id,
+        video_path=str(video),
+        thumbnail_path=str(thumbnail),
+        subtitles_path=str(subtitles),
+        render_key=render_key(clip.start, clip.end, options),
+        rendering=False,
+        publish_status=None,
+    )

@@ -1,0 +1,118 @@
+"""Analysis runs through real worker processes, on both backends: a re-analysis reuses the clips
+it did not change, and one that is cancelled, fails or meets an LLM outage never costs the job
+its clips or its completed state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.http_server import VideoServer
+from tests.pipeline.fake_llm import FakeLLM, Reply, answer_from_prompt
+from tests.queue.conftest import Backend, wait_for_status
+from tests.waiting import wait_for
+from viralclipper.models import clips, jobs, runs
+from viralclipper.models.instance import save_instance_settings
+from viralclipper.models.settings import save_user_settings
+from viralclipper.models.tables import User
+from viralclipper.models.users import set_admin
+from viralclipper.pipeline.analyze import LLM_UNAVAILABLE
+from viralclipper.queue import api
+
+FINISHED = {"completed", "failed", "cancelled"}
+
+
+def shown(job_id: int) -> dict[str, int]:
+    """The job's clips as shown: each video file with its modification time."""
+    return {c.video_path: Path(c.video_path).stat().st_mtime_ns for c in clips.list_clips(job_id)}
+
+
+def reanalyze(job_id: int, user: User, backend: Backend) -> jobs.Job:
+    api.reanalyze_job(job_id, user.id)
+    wait_for(
+        lambda: runs.open_run(job_id) is None and jobs.get_job(job_id).status in FINISHED,
+        120,
+        "the re-analysis to end",
+        details=backend.logs_tail,
+    )
+    return jobs.get_job(job_id)
+
+
+def latest_run(job_id: int) -> runs.RunSummary:
+    return runs.list_runs(job_id)[0]
+
+
+def test_reanalysis_runs_never_cost_the_job_its_clips(
+    backend: Backend, user: User, site: VideoServer
+):
+    set_admin(user.id, True)
+    backend.start_worker()
+    job = api.submit_job(user.id, site.url("short.mp4"))
+    assert wait_for_status(job.id, FINISHED, backend).status == "completed"
+    first = shown(job.id)
+    assert first and latest_run(job.id).run.analyzer == "offline"
+
+    # unchanged clips are reused as they are: same file, same modification time
+    done = reanalyze(job.id, user, backend)
+    assert done.status == "completed"
+    assert shown(job.id) == first
+    second = latest_run(job.id)
+    assert (second.run.number, second.current, second.run.status) == (2, True, "completed")
+    assert "reused" in second.run.log
+
+    with FakeLLM() as llm:
+        save_instance_settings(user.id, llm_base_url=llm.url)
+        save_user_settings(user.id, analyzer="llm")
+
+        # cancelled while the LLM thinks: the job is completed with the same clips
+        llm.script(Reply(content=answer_from_prompt, delay=4))
+        api.reanalyze_job(job.id, user.id)
+        wait_for(lambda: llm.requests, 60, "the LLM request", details=backend.logs_tail)
+        api.cancel_job(job.id, user.id)
+        wait_for(
+            lambda: latest_run(job.id).run.status == "cancelled",
+            60,
+            "the cancelled run",
+            details=backend.logs_tail,
+        )
+        done = wait_for_status(job.id, FINISHED, backend)
+        assert (done.status, done.error_message, done.current_run_id) == (
+            "completed",
+            None,
+            second.run.id,
+        )
+        assert shown(job.id) == first
+
+        # the LLM answers 503: ranked offline, and the run says so
+        for _ in range(3):  # the request and the client's two retries
+            llm.fail(503, "overloaded", error_type="server_error", headers={"retry-after-ms": "5"})
+        done = reanalyze(job.id, user, backend)
+        outage = latest_run(job.id)
+        assert done.status == "completed" and outage.current
+        assert (outage.run.analyzer, outage.run.notice) == ("offline", LLM_UNAVAILABLE)
+        assert any(LLM_UNAVAILABLE in e.message for e in jobs.list_events(job.id))
+
+    # a re-analysis that fails (its source video is gone, and every clip needs a new render)
+    Path(done.media_path).unlink()
+    save_user_settings(user.id, analyzer="offline", output_format="vertical")
+    done = reanalyze(job.id, user, backend)
+    failed = latest_run(job.id)
+    assert failed.run.status == "failed" and failed.run.error_message
+    assert (done.status, done.error_message, done.current_run_id) == (
+        "completed",
+        None,
+        outage.run.id,
+    )
+    assert done.options == outage.run.options  # the settings of the clips it shows
+    assert shown(job.id) == first
+    assert [r.run.status for r in runs.list_runs(job.id)] == [
+        "failed",
+        "completed",
+        "cancelled",
+        "completed",
+        "completed",
+    ]
+
+    # an earlier run can be shown again
+    api.switch_run(job.id, second.run.id, user.id)
+    assert jobs.get_job(job.id).current_run_id == second.run.id
+    assert shown(job.id) == first
