@@ -8,10 +8,11 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "viralclipper"
-BASE = {"config", "stages"}
+BASE = {"config", "stages", "logs"}
 MAY_IMPORT = {
     "config": set(),
     "stages": set(),
+    "logs": {"config"},
     "models": {"models"} | BASE,
     "migrations": {"models"} | BASE,
     "pipeline": {"pipeline"} | BASE,

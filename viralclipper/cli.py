@@ -236,7 +236,10 @@ def _print_job(summary: dict) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from viralclipper.logs import configure_logging
     from viralclipper.ui.app import run
+
+    configure_logging()
 
     run(args.host, args.port)
     return 0

@@ -66,6 +66,7 @@ def event_stream(server: AppServer, token: str) -> Iterator[EventStream]:
 @contextmanager
 def served(backend: Backend) -> Iterator[AppServer]:
     """The web app on this backend (embedded: it runs its worker; scaled: one worker beside)."""
+    backend.env["LOG_FORMAT"] = "json"
     settings = dict(backend.env)
     data_dir = Path(settings.pop("VIRALCLIPPER_DATA_DIR"))
     with app_server(data_dir, **settings) as server:
@@ -107,9 +108,22 @@ def test_create_stream_complete_and_download(backend: Backend, site) -> None:
         theirs = {"Authorization": f"Bearer {other}"}
         assert httpx.get(server.url(clips[0]["video_url"]), headers=theirs).status_code == 404
         assert httpx.get(server.url(f"/api/v1/jobs/{job_id}"), headers=theirs).status_code == 404
+        logs = server.log.read_text() + backend.worker_logs()
+        assert {"download", "transcribe", "analyze", "slice"} <= stage_lines(logs, job_id)
         health = httpx.get(server.url("/health"))
         assert health.status_code == 200, health.text
         assert health.json()["workers"]["alive"] >= 1
+
+
+def stage_lines(logs: str, job_id: int) -> set[str]:
+    """The stages with a LOG_FORMAT=json line of their own for the job, with a duration."""
+    stages = set()
+    for line in logs.splitlines():
+        with suppress(ValueError):
+            entry = json.loads(line)
+            if entry.get("job_id") == job_id and isinstance(entry.get("seconds"), float):
+                stages.add(entry["stage"])
+    return stages
 
 
 def test_a_progress_update_reaches_the_stream_within_a_second(backend: Backend) -> None:

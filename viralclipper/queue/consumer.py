@@ -8,6 +8,7 @@ import multiprocessing
 from multiprocessing.process import BaseProcess
 
 from viralclipper.config import get_settings
+from viralclipper.logs import configure_logging
 from viralclipper.models import upgrade_database
 from viralclipper.models.db import dispose_engines
 from viralclipper.queue.app import get_queue
@@ -18,7 +19,7 @@ from viralclipper.queue.recovery import RecoveryLoop, recover_when_possible
 def run_worker(workers: int | None = None, worker_type: str | None = None) -> None:
     """Consume jobs until SIGINT/SIGTERM; recovers stale jobs at start and periodically."""
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(logging.INFO)
     upgrade_database()
     queue = get_queue()
     recover_when_possible()

@@ -238,6 +238,13 @@ def _run_stage(job: Job, stage: Stage, worker: str, monitor: JobMonitor) -> Job:
         jobs.update_job(job.id, **fields)
     job = jobs.record_stage(job.id, stage, round(seconds, 2))
     jobs.add_event(job.id, "info", f"{stage} finished in {seconds:.1f} s")
+    log.info(
+        "job %s: %s finished in %.2f s",
+        job.id,
+        stage,
+        seconds,
+        extra={"job_id": job.id, "stage": str(stage), "seconds": round(seconds, 2)},
+    )
     return job
 
 
