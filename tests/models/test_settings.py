@@ -135,3 +135,12 @@ def test_bad_instance_settings_are_refused(database: str, fields, message):
     with pytest.raises(SettingsError, match=message):
         save_instance_settings(admin.id, **fields)
     assert get_instance_settings().model_dump(exclude_none=True) == {}
+
+
+def test_the_llm_analyzer_is_refused_while_no_endpoint_is_configured(owner: User):
+    from viralclipper.models.settings import LLM_NOT_CONFIGURED
+
+    with pytest.raises(SettingsError, match="no LLM endpoint configured"):
+        save_user_settings(owner.id, analyzer="llm")
+    assert get_user_settings(owner.id).analyzer != "llm"
+    assert "Settings → Instance" in LLM_NOT_CONFIGURED

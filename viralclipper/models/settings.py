@@ -12,8 +12,9 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from viralclipper.config import ClipSettings, get_settings
+from viralclipper.config import ClipSettings, SettingsError, get_settings
 from viralclipper.models.db import session
+from viralclipper.models.instance import effective_settings
 from viralclipper.models.tables import UserSettings, utcnow
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,18 @@ def get_user_settings(user_id: int) -> ClipSettings:
         return _read(found)
 
 
+LLM_NOT_CONFIGURED = (
+    "The LLM analyzer cannot be chosen: this server has no LLM endpoint configured "
+    "(an admin sets one in Settings → Instance); choose Automatic or Offline."
+)
+
+
 def save_user_settings(user_id: int, **fields: Any) -> ClipSettings:
     """Change some settings; SettingsError (a ValueError, one sentence) for an unknown field or a
-    bad value, and then nothing is saved. `criteria=None` resets the criteria to the files."""
+    bad value, and then nothing is saved. `criteria=None` resets the criteria to the files.
+    The LLM analyzer is refused while this server has no LLM endpoint."""
+    if fields.get("analyzer") == "llm" and not effective_settings().llm_configured:
+        raise SettingsError(LLM_NOT_CONFIGURED)
     changed = get_user_settings(user_id).updated(**fields)
     with session() as db:
         row = db.exec(select(UserSettings).where(UserSettings.user_id == user_id)).one()
