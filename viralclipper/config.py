@@ -33,6 +33,10 @@ Score = Annotated[float, Field(ge=0, le=100)]
 ClipCount = Annotated[int, Field(ge=1, le=100)]
 
 BUNDLED_WHISPER = "bundled"  # the tiny.en model shipped with the app (works offline)
+# "auto": on a CUDA GPU a large, fast multilingual model (fetched once into the data dir's
+# models/ folder), on the CPU the bundled one
+AUTO_WHISPER = "auto"
+AUTO_GPU_WHISPER = "large-v3-turbo"
 # The names faster-whisper downloads from the hub; an admin may pick one in the web app. A local
 # path is only taken from the environment (WHISPER_MODEL), never from the web.
 WHISPER_MODELS = (
@@ -359,9 +363,10 @@ class InstanceSettings(BaseModel):
     @field_validator("whisper_model")
     @classmethod
     def _known_whisper_model(cls, name: str | None) -> str | None:
-        if name is None or name in (BUNDLED_WHISPER, *WHISPER_MODELS):
+        if name is None or name in (BUNDLED_WHISPER, AUTO_WHISPER, *WHISPER_MODELS):
             return name
         raise ValueError(
-            f"The Whisper model must be “{BUNDLED_WHISPER}” or a model name such as tiny.en, "
+            f"The Whisper model must be “{AUTO_WHISPER}”, “{BUNDLED_WHISPER}” or a model name "
+            "such as tiny.en, "
             "small or large-v3 (a local path can only be set with WHISPER_MODEL)."
         )

