@@ -212,9 +212,51 @@ def _jobs_command(args: argparse.Namespace) -> int:
         print(api.cancel_job(args.id).status)
     elif args.jobs_command == "retry":
         print(api.retry_job(args.id).status)
+    elif args.jobs_command == "reanalyze":
+        print(api.reanalyze_job(args.id).status)
+    elif args.jobs_command == "export":
+        print(api.export_job(args.id, Path(args.out)))
     elif args.jobs_command == "delete":
         api.delete_job(args.id)
         print(f"deleted job {args.id}")
+    return 0
+
+
+def _clip_summary(clip) -> dict:
+    return {
+        "id": clip.id,
+        "rank": clip.rank,
+        "score": clip.score,
+        "start": clip.start,
+        "end": clip.end,
+        "title": clip.title,
+        "hook": clip.hook,
+        "edited": clip.edited,
+        "favourite": clip.favourite,
+        "video": clip.video_path,
+    }
+
+
+def cmd_clips(args: argparse.Namespace) -> int:
+    from viralclipper.models import clips, jobs, upgrade_database
+    from viralclipper.queue import api
+
+    logging.basicConfig(level=logging.ERROR)
+    upgrade_database()
+    if args.clips_command == "list":
+        if jobs.get_job(args.job) is None:
+            raise jobs.JobNotFound(args.job)
+        rows = [_clip_summary(c) for c in clips.list_clips(job_id=args.job, limit=1000)]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        for c in [] if args.json else rows:
+            span = f"{c['start']:7.1f}-{c['end']:7.1f}s"
+            print(f"{c['id']:>5}  [{c['score']:3.0f}] {span}  {c['title']}")
+        return 0
+    clip = api.edit_clip(
+        args.clip, start=args.start, end=args.end, title=args.title, in_background=False
+    )
+    print(f"clip {clip.id}: {clip.start:.1f}-{clip.end:.1f}s {clip.title} -> {clip.video_path}")
     return 0
 
 
@@ -294,13 +336,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=[status.value for status in JobStatus])
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
-    for name in ("show", "cancel", "retry", "delete"):
+    for name in ("show", "cancel", "retry", "reanalyze", "delete"):
         p = jobs.add_parser(name, help=f"{name} a job")
         p.add_argument("id", type=int)
         if name == "show":
             p.add_argument("--json", action="store_true")
+    p = jobs.add_parser("export", help="write a ZIP of a job's clips, subtitles and transcript")
+    p.add_argument("id", type=int)
+    p.add_argument("--out", required=True, help="the ZIP file to write")
     for p in jobs.choices.values():
         p.set_defaults(func=cmd_jobs)
+
+    clips = commands.add_parser("clips", help="list and edit a job's clips").add_subparsers(
+        dest="clips_command", required=True
+    )
+    p = clips.add_parser("list", help="a job's clips, best first")
+    p.add_argument("job", type=int)
+    p.add_argument("--json", action="store_true")
+    p = clips.add_parser("edit", help="change a clip's range or title and render it again")
+    p.add_argument("clip", type=int)
+    p.add_argument("--start", type=float, help="seconds into the source")
+    p.add_argument("--end", type=float, help="seconds into the source")
+    p.add_argument("--title")
+    for p in clips.choices.values():
+        p.set_defaults(func=cmd_clips)
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(
         dest="db_command", required=True
@@ -310,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Commands that write into the data dir: it and everything they create there is private.
-DATA_DIR_COMMANDS = {"process", "serve", "worker", "user", "jobs", "db"}
+DATA_DIR_COMMANDS = {"process", "serve", "worker", "user", "jobs", "clips", "db"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 from nicegui import ui
 from nicegui.testing import User
 
 from tests.ui.conftest import logged_in, make_account
 from tests.ui.data import make_completed_job
 from viralclipper.models import clips
+from viralclipper.queue import api
 
 
 async def test_the_gallery_shows_my_clips_and_filters_them(user: User) -> None:
@@ -58,13 +63,21 @@ async def test_media_is_served_with_ranges_and_only_to_the_owner(user: User) -> 
     download = await http.get(f"/media/clips/{mine.id}.srt?download=1")
     assert download.status_code == 200
     assert download.headers["content-disposition"].startswith("attachment")
-    assert f"clip-{mine.job_id}-1.srt" in download.headers["content-disposition"]
+    assert (
+        f'filename="{api.download_name(mine.title, "srt")}"'
+        in download.headers["content-disposition"]
+    )
+    archive = await http.get(f"/media/jobs/{mine.job_id}/clips.zip")
+    assert archive.status_code == 200 and archive.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as listed:
+        assert [e["title"] for e in json.loads(listed.read("clips.json"))][0] == mine.title
     assert (await http.get(f"/media/clips/{mine.id}.jpg")).headers["content-type"] == "image/jpeg"
     assert (await http.get(f"/media/jobs/{mine.job_id}/source")).status_code == 200
 
     for path in (
         f"/media/clips/{theirs.id}.mp4",
         f"/media/jobs/{theirs.job_id}/source",
+        f"/media/jobs/{theirs.job_id}/clips.zip",
         f"/media/clips/{mine.id}.exe",
         "/media/clips/999.mp4",
     ):

@@ -27,6 +27,7 @@ from viralclipper.models.settings import get_user_settings
 from viralclipper.models.tables import AnalysisRun, Clip, Job
 from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.download import check_source
+from viralclipper.pipeline.export import ExportClip, title_file_name, write_export
 from viralclipper.pipeline.media import check_media_file
 from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.progress import PipelineError  # noqa: F401 - what submit_job raises
@@ -36,7 +37,7 @@ from viralclipper.queue.app import get_queue
 from viralclipper.queue.backend import get_backend
 from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.events import publish
-from viralclipper.queue.runner import job_dir
+from viralclipper.queue.runner import job_dir, rerender_clip
 
 log = logging.getLogger(__name__)
 
@@ -246,10 +247,14 @@ def _source_length(job: Job) -> float | None:
     return job.duration or (transcript.duration if transcript else None)
 
 
-def _render_again(clip: Clip, job: Job) -> Clip:
-    """Queue the clip's render; it keeps its old files until the new ones are complete."""
+def _render_again(clip: Clip, job: Job, *, in_background: bool = True) -> Clip:
+    """Queue the clip's render (or, not `in_background`, render it now); it keeps its old files
+    until the new ones are complete."""
     clip = clip_store.update_clip(clip.id, rendering=True)
     publish(job)
+    if not in_background:
+        rerender_clip(clip.id)
+        return clip_store.get_clip(clip.id) or clip
     try:
         get_queue().render_clip(clip.id)
     except get_backend().queue_errors as exc:
@@ -266,9 +271,11 @@ def edit_clip(
     end: float | None = None,
     title: str | None = None,
     hook: str | None = None,
+    in_background: bool = True,
 ) -> Clip:
     """Change a clip's range (anywhere in the source), title or hook; a new range is rendered
-    again as a queued task. NotAllowedNow with the reason when the change is not possible."""
+    again as a queued task (not `in_background`: at once, as the CLI does). NotAllowedNow with
+    the reason when the change is not possible."""
     clip, job = _owned_clip(clip_id, user_id)
     new_start = clip.start if start is None else round(float(start), 3)
     new_end = clip.end if end is None else round(float(end), 3)
@@ -290,7 +297,7 @@ def edit_clip(
         return clip
     edited = clip_store.edit_clip(clip_id, **changes)
     if "start" in changes:
-        return _render_again(edited, job)
+        return _render_again(edited, job, in_background=in_background)
     publish(job)
     return edited
 
@@ -339,3 +346,48 @@ def reject_clip(clip_id: int, user_id: int | None = None) -> Clip:
     clip = clip_store.update_clip(clip_id, rejected=True)
     publish(job)
     return clip
+
+
+def download_name(title: str, suffix: str) -> str:
+    """The file name a download of a clip (or a job's ZIP) gets, from its title."""
+    return title_file_name(title, suffix)
+
+
+def _export_clip(clip: Clip) -> ExportClip:
+    def path(value: str | None) -> Path | None:
+        return Path(value) if value else None
+
+    details = {
+        "start": round(clip.start, 3),
+        "end": round(clip.end, 3),
+        "duration": round(clip.duration, 3),
+        "score": round(clip.score, 1),
+        "hook": clip.hook,
+        "reasoning": clip.reasoning,
+        "criteria": clip.criteria,
+        "quote": clip.quote,
+        "favourite": clip.favourite,
+    }
+    return ExportClip(
+        clip.title,
+        path(clip.video_path),
+        path(clip.thumbnail_path),
+        path(clip.subtitles_path),
+        details,
+    )
+
+
+def export_job(job_id: int, out: Path, user_id: int | None = None) -> Path:
+    """Write the ZIP of the job's current clips (each with its subtitles and thumbnail,
+    `clips.json`) and its transcript (TXT, SRT, VTT, JSON) to `out`."""
+    job = _owned(job_id, user_id)
+    shown = clip_store.list_clips(job_id=job_id, order="score", limit=1000)
+    return write_export(out, [_export_clip(c) for c in shown], load_transcript(job))
+
+
+def export_clips(clip_ids: list[int], out: Path, user_id: int | None = None) -> Path:
+    """Write a ZIP of the chosen clips (a selection in the gallery), without transcripts."""
+    chosen = [clip_store.get_clip(clip_id, user_id=user_id) for clip_id in clip_ids]
+    if not all(chosen):
+        raise ClipNotFound(clip_ids[[c is None for c in chosen].index(True)])
+    return write_export(out, [_export_clip(c) for c in chosen if c is not None], None)

@@ -1,4 +1,5 @@
-"""File routes: a clip's MP4/JPG/SRT and a job's source video, only to their owner.
+"""File routes: a clip's MP4/JPG/SRT/VTT (downloads named from its title), a job's source video
+and its export ZIP, only to their owner.
 
 Anything else (no session, someone else's clip, a missing file) is a 404, so ids cannot be
 probed. Range requests are answered (206), so players can seek (api/files.py).
@@ -6,12 +7,18 @@ probed. Range requests are answered (206), so players can seek (api/files.py).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 from fastapi import HTTPException
 from nicegui import app
+from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from viralclipper.api.files import file_response
 from viralclipper.models import clips, jobs
+from viralclipper.queue import api
 from viralclipper.ui.auth import session_user_id
 from viralclipper.ui.io import io_bound
 
@@ -19,6 +26,7 @@ CLIP_FILES = {  # kind -> (Clip attribute, media type)
     "mp4": ("video_path", "video/mp4"),
     "jpg": ("thumbnail_path", "image/jpeg"),
     "srt": ("subtitles_path", "application/x-subrip"),
+    "vtt": ("subtitles_path", "text/vtt"),  # the VTT beside the SRT
 }
 
 
@@ -36,8 +44,28 @@ async def clip_file(clip_id: int, kind: str, download: bool = False) -> FileResp
     if clip is None:
         raise HTTPException(status_code=404)
     attribute, media_type = CLIP_FILES[kind]
-    filename = f"clip-{clip.job_id}-{clip.rank}.{kind}"
-    return file_response(getattr(clip, attribute), media_type, filename, download=download)
+    path = getattr(clip, attribute)
+    if kind == "vtt" and path:
+        path = str(Path(path).with_suffix(".vtt"))
+    filename = api.download_name(clip.title, kind)
+    return file_response(path, media_type, filename, download=download)
+
+
+async def job_export(job_id: int) -> FileResponse:
+    """The job's ZIP (clips, subtitles, thumbnails, clips.json, transcript), built on request."""
+    user_id = await _owner()
+    job = await io_bound(jobs.get_job, job_id, user_id)
+    if job is None:
+        raise HTTPException(status_code=404)
+    folder = Path(tempfile.mkdtemp(prefix="export-"))
+    out = await io_bound(api.export_job, job_id, folder / "clips.zip", user_id)
+    name = f"{api.download_name(job.title or f'job {job_id}', 'zip')}"
+    return FileResponse(
+        out,
+        media_type="application/zip",
+        filename=name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
 
 
 async def job_source(job_id: int) -> FileResponse:
@@ -53,4 +81,7 @@ def register_routes() -> None:
     )
     app.add_api_route(
         "/media/jobs/{job_id}/source", job_source, methods=["GET", "HEAD"], include_in_schema=False
+    )
+    app.add_api_route(
+        "/media/jobs/{job_id}/clips.zip", job_export, methods=["GET"], include_in_schema=False
     )

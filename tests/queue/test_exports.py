@@ -1,0 +1,89 @@
+"""Exports and the clip commands, on a job the real pipeline made (in this process, embedded):
+the ZIP holds what its clips.json lists; `clips edit` renders one clip again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.http_server import serve_directory
+from viralclipper.cli import main
+from viralclipper.config import get_settings
+from viralclipper.models import clips, jobs, upgrade_database
+from viralclipper.models.users import create_user
+from viralclipper.pipeline.media import probe
+from viralclipper.pipeline.sample import SampleTalk
+from viralclipper.queue import api
+from viralclipper.queue.runner import run_job
+
+
+@pytest.fixture
+def done_job(short_talk: SampleTalk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    for name, value in {
+        "MIN_CLIP_SECONDS": "5",
+        "MAX_CLIP_SECONDS": "20",
+        "MAX_CLIPS": "2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    upgrade_database()
+    user = create_user("exporter@example.com", "a long password")
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(short_talk.path, site / "short.mp4")
+    with serve_directory(site) as server:
+        job = api.submit_job(user.id, server.url("short.mp4"))
+        run_job(job.id)
+    assert jobs.get_job(job.id).status == "completed"
+    return job.id
+
+
+def test_the_export_zip_holds_what_it_lists(done_job: int, tmp_path: Path):
+    shown = clips.list_clips(job_id=done_job)
+    assert shown
+    out = tmp_path / "out" / "job.zip"
+    assert main(["jobs", "export", str(done_job), "--out", str(out)]) == 0
+
+    with zipfile.ZipFile(out) as archive:
+        names = set(archive.namelist())
+        listed = json.loads(archive.read("clips.json"))
+        assert [entry["title"] for entry in listed] == [c.title for c in shown]
+        for entry in listed:
+            files = [entry[kind] for kind in ("video", "thumbnail", "subtitles", "vtt")]
+            assert set(files) <= names
+            assert entry["video"].endswith(".mp4") and entry["vtt"].endswith(".vtt")
+            assert archive.read(entry["vtt"]).startswith(b"WEBVTT")
+            assert archive.getinfo(entry["video"]).file_size > 10_000
+        transcript = {f"transcript.{kind}" for kind in ("txt", "srt", "vtt", "json")}
+        assert transcript <= names
+        assert names == transcript | {"clips.json"} | {
+            entry[kind] for entry in listed for kind in ("video", "thumbnail", "subtitles", "vtt")
+        }
+        assert json.loads(archive.read("transcript.json"))["segments"]
+
+
+def test_clip_commands_list_edit_and_reanalyze(
+    done_job: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    assert main(["clips", "list", str(done_job), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    first = listed[0]
+    old_video = Path(first["video"])
+
+    start = round(first["start"] + 1.0, 3)
+    args = ["clips", "edit", str(first["id"]), "--start", str(start), "--end", str(start + 4)]
+    assert main([*args, "--title", "Four seconds"]) == 0
+    edited = clips.get_clip(first["id"])
+    assert (edited.title, edited.edited, edited.rendering) == ("Four seconds", True, False)
+    assert Path(edited.video_path) != old_video and old_video.is_file()
+    assert abs(probe(Path(edited.video_path)).duration - 4.0) < 0.15
+
+    assert main(["clips", "edit", str(first["id"]), "--start", "-3"]) == 1
+    assert "within the video" in capsys.readouterr().err
+
+    assert main(["jobs", "reanalyze", str(done_job)]) == 0
+    assert capsys.readouterr().out.strip() == "pending"
