@@ -28,6 +28,7 @@ TABLES = {
     "clips",
     "api_tokens",
     "worker_beats",
+    "webhooks",
     "analysis_runs",
 }
 SECRET_URL = "https://alice:s3cret@llm.example/v1?token=abc"

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from viralclipper.api import clips, errors, events, info, jobs, operations, settings
+from viralclipper.api import clips, errors, events, info, jobs, operations, settings, webhooks
 
-ROUTERS = (info.router, jobs.router, clips.router, settings.router, events.router)
+ROUTERS = (
+    info.router,
+    jobs.router,
+    clips.router,
+    settings.router,
+    events.router,
+    webhooks.router,
+)
 
 
 def make_api() -> FastAPI:

@@ -107,6 +107,19 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = _timestamp()
 
 
+class Webhook(SQLModel, table=True):
+    """A URL of the user's that hears `job.completed` and `job.failed`, signed with `secret`."""
+
+    __tablename__ = "webhooks"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: int = primary_key()
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    url: str = Field(sa_type=sa.Text)
+    secret: str  # the HMAC key, shown to the user when the webhook is made
+    created_at: datetime = _timestamp(nullable=False)
+
+
 class WorkerBeat(SQLModel, table=True):
     """A running worker process and when it last reported (what /health and /metrics show)."""
 

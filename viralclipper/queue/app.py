@@ -20,13 +20,15 @@ class Queue:
     huey: Huey
     process_job: TaskWrapper
     render_clip: TaskWrapper
+    send_webhook: TaskWrapper
 
 
 @lru_cache
 def get_queue() -> Queue:
-    from viralclipper.queue import runner
+    from viralclipper.queue import runner, webhooks
 
     huey = get_backend().make_huey()
     process_job = huey.task(name="process_job")(runner.run_job)
     render_clip = huey.task(name="render_clip")(runner.rerender_clip)
-    return Queue(huey, process_job, render_clip)
+    send_webhook = huey.task(name="send_webhook")(webhooks.send_webhook)
+    return Queue(huey, process_job, render_clip, send_webhook)

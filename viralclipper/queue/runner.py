@@ -37,6 +37,7 @@ from viralclipper.pipeline.process import (
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
 from viralclipper.pipeline.render import make_thumbnail, render_clip
 from viralclipper.pipeline.transcript import Transcript
+from viralclipper.queue import webhooks
 from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.events import publish
 from viralclipper.stages import STAGE_PROGRESS, Stage, stages_after
@@ -172,7 +173,7 @@ def run_job(job_id: int) -> None:
                 job = _run_stage(job, stage, worker, monitor)
         count = clip_store.count_clips(job_id=job_id)
         jobs.add_event(job_id, "info", f"completed with {count} clips")
-        _finish(lambda: jobs.advance_job(job_id, worker, step="completed"))
+        _ended(_finish(lambda: jobs.advance_job(job_id, worker, step="completed")))
     except (LostClaim, JobActionError):
         log.warning("job %s was taken over by another worker; stopping here", job_id)
     except Cancelled:
@@ -204,13 +205,22 @@ def _end_run(job_id: int, status: RunStatus, error: str | None) -> None:
         runs.note(run.id, f"{status}: {error}" if error else str(status))
 
 
-def _finish(move: Callable[[], Job]) -> None:
+def _finish(move: Callable[[], Job]) -> Job | None:
     """Make the job's last move and tell its subscribers; a job taken over or deleted meanwhile
-    is left to whoever has it now."""
+    is left to whoever has it now (None)."""
     try:
-        publish(move())
+        job = move()
     except JobActionError as exc:
         log.warning("could not finish the job: %s", exc)
+        return None
+    publish(job)
+    return job
+
+
+def _ended(job: Job | None) -> None:
+    """A job that completed or failed: its owner's webhooks hear it."""
+    if job is not None:
+        webhooks.job_finished(job)
 
 
 def _fail(job_id: int, worker: str, message: str, detail: str | None = None) -> None:
@@ -220,7 +230,7 @@ def _fail(job_id: int, worker: str, message: str, detail: str | None = None) -> 
         step = "re-analysis failed: the earlier clips are kept"
         _finish(lambda: jobs.abandon_reanalysis(job_id, worker, step=step))
     else:
-        _finish(lambda: jobs.fail_job(job_id, worker, message))
+        _ended(_finish(lambda: jobs.fail_job(job_id, worker, message)))
 
 
 def _run_stage(job: Job, stage: Stage, worker: str, monitor: JobMonitor) -> Job:
