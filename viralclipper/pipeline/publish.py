@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httplib2
 from google.auth.exceptions import RefreshError
@@ -28,10 +30,16 @@ CONNECTION_ERRORS = (httplib2.HttpLib2Error, http.client.HTTPException, OSError)
 SHORT_MAX_SECONDS = 180.0
 SHORTS_TAG = "#Shorts"
 PEOPLE_AND_BLOGS = "22"
+log = logging.getLogger(__name__)
 
 
 class UploadFailed(PipelineError):
     """YouTube refused the upload; the message says why and what to do."""
+
+
+class UploadInterrupted(UploadFailed):
+    """The upload kept failing on the way (server or connection errors): trying again later
+    resumes it from the last byte YouTube confirmed."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,7 @@ def upload_video(
         .videos()
         .insert(part="snippet,status", body=details.body(), media_body=media)
     )
+    request.uri = _on_api_root(request.uri, api_url)
     if session_uri:
         request.resumable_uri = session_uri
         # Ask YouTube how much it has (PUT bytes */size) before sending the next chunk: what the
@@ -151,12 +160,20 @@ def upload_video(
     return str(response["id"])
 
 
+def _on_api_root(url: str, api_url: str) -> str:
+    """The upload URL on the API root's scheme and host: googleapiclient moves only the host of
+    the upload URL to a changed root (a proxy or a test server on http keeps https)."""
+    root = urlsplit(api_url)
+    return urlunsplit(urlsplit(url)._replace(scheme=root.scheme, netloc=root.netloc))
+
+
 def _wait(failures: int, max_retries: int, sleep: Callable[[float], None], why: str) -> int:
     if failures >= max_retries:
-        raise UploadFailed(
+        raise UploadInterrupted(
             f"The upload kept failing ({why}): try publishing again later; it resumes where it "
             "stopped."
         )
+    log.warning("upload failed (%s): retrying in %g s", why, 2.0**failures)
     sleep(2.0**failures)
     return failures + 1
 

@@ -119,7 +119,19 @@ def _reason(exc: Exception) -> str:
 
 
 def credentials_from(token_json: str) -> Credentials:
-    return Credentials.from_authorized_user_info(json.loads(token_json))
+    """Credentials from `Credentials.to_json()`, keeping the token endpoint they were issued by
+    (google-auth's `from_authorized_user_info` always puts Google's own)."""
+    info = json.loads(token_json)
+    parsed = Credentials.from_authorized_user_info(info)
+    return Credentials(
+        token=parsed.token,
+        refresh_token=parsed.refresh_token,
+        token_uri=info.get("token_uri") or GOOGLE_TOKEN_URI,
+        client_id=parsed.client_id,
+        client_secret=parsed.client_secret,
+        scopes=parsed.scopes,
+        expiry=parsed.expiry,
+    )
 
 
 def fresh(credentials: Credentials) -> bool:
@@ -137,9 +149,11 @@ def fresh(credentials: Credentials) -> bool:
 
 
 def authorized_http(credentials: Credentials) -> google_auth_httplib2.AuthorizedHttp:
-    return google_auth_httplib2.AuthorizedHttp(
-        credentials, http=httplib2.Http(timeout=HTTP_TIMEOUT)
-    )
+    http = httplib2.Http(timeout=HTTP_TIMEOUT)
+    # A resumable upload's "308 Resume Incomplete" is not a redirect (as googleapiclient's own
+    # build_http sets it up).
+    http.redirect_codes = http.redirect_codes - {308}
+    return google_auth_httplib2.AuthorizedHttp(credentials, http=http)
 
 
 def youtube_service(http: Any, api_url: str) -> Any:

@@ -21,14 +21,16 @@ class Queue:
     process_job: TaskWrapper
     render_clip: TaskWrapper
     send_webhook: TaskWrapper
+    publish_clip: TaskWrapper
 
 
 @lru_cache
 def get_queue() -> Queue:
-    from viralclipper.queue import runner, webhooks
+    from viralclipper.queue import runner, webhooks, youtube
 
     huey = get_backend().make_huey()
     process_job = huey.task(name="process_job")(runner.run_job)
     render_clip = huey.task(name="render_clip")(runner.rerender_clip)
     send_webhook = huey.task(name="send_webhook")(webhooks.send_webhook)
-    return Queue(huey, process_job, render_clip, send_webhook)
+    publish_clip = huey.task(name="publish_clip")(youtube.run_publication)
+    return Queue(huey, process_job, render_clip, send_webhook, publish_clip)
