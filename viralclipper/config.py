@@ -135,6 +135,7 @@ class Settings(BaseSettings):
     youtube_api_url: str = "https://youtube.googleapis.com/"
     youtube_daily_quota: int = Field(10_000, gt=0)  # the Google project's units per day
     metrics_token: str | None = None  # set: /metrics wants `Authorization: Bearer <it>`
+    api_requests_per_minute: int = Field(600, ge=0)  # per user, beyond it 429; 0: no limit
     # webhooks: tries per event, the first retry's delay (doubling each time), one try's timeout
     webhook_attempts: int = Field(5, ge=1, le=20)
     webhook_retry_seconds: float = Field(10.0, gt=0)

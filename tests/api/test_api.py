@@ -199,3 +199,21 @@ async def test_health_and_metrics_answer_without_a_login(client: httpx.AsyncClie
     metrics = await client.get("/metrics")
     assert metrics.status_code == 200
     assert "viralclipper_jobs" in metrics.text
+
+
+async def test_over_the_rate_limit_is_429_for_that_user_only(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from viralclipper.config import get_settings
+
+    monkeypatch.setenv("API_REQUESTS_PER_MINUTE", "3")
+    get_settings.cache_clear()
+    _, ann = account("ann@example.com")
+    _, bob = account("bob@example.com")
+    for _ in range(3):
+        assert (await client.get("/api/v1/jobs", headers=ann)).status_code == 200
+    refused = await client.get("/api/v1/jobs", headers=ann)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert "at most 3 a minute" in refused.json()["detail"]
+    assert (await client.get("/api/v1/jobs", headers=bob)).status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from viralclipper.api import clips, errors, events, info, jobs, operations, settings, webhooks
+from viralclipper.api import auth, clips, errors, events, info, jobs, operations, settings, webhooks
 
 ROUTERS = (
     info.router,
@@ -35,5 +35,6 @@ def make_api() -> FastAPI:
 
 def register(app: FastAPI) -> None:
     """Mount the API and the operations routes on the web app (`ui/app.setup`)."""
+    auth.rate_limit.clear()  # a fresh app starts with every user's full allowance
     app.mount("/api", make_api())
     operations.register(app)
