@@ -54,7 +54,7 @@ def main() -> None:
         "download", lambda: stage_download(str(talk.path), Reporter(), allow_local_files=True)
     )
     audio, transcript = timed("transcribe", stage_transcribe, media.path, Reporter())
-    moments = timed("analyze", stage_analyze, transcript, audio, Reporter(), options)
+    moments = timed("analyze", stage_analyze, transcript, audio, Reporter(), options).moments
     timed(
         "slice", stage_slice, media.path, transcript, moments, work / "clips", Reporter(), options
     )

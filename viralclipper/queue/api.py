@@ -302,12 +302,17 @@ def edit_clip(
     return edited
 
 
-def nudge_clip(
-    clip_id: int, edge: Edge, direction: Literal[-1, 1], step: Step, user_id: int | None = None
-) -> Clip:
-    """Move one end of a clip by one word or by half a second, earlier (-1) or later (1)."""
-    clip, job = _owned_clip(clip_id, user_id)
-    current = clip.start if edge == "start" else clip.end
+def nudge_time(
+    clip_id: int,
+    edge: Edge,
+    current: float,
+    direction: Literal[-1, 1],
+    step: Step,
+    user_id: int | None = None,
+) -> float:
+    """Where one end of a clip at `current` moves by one word or by half a second, earlier (-1)
+    or later (1); nothing is saved (the editor shows it, `edit_clip` saves it)."""
+    _, job = _owned_clip(clip_id, user_id)
     target = current + direction * NUDGE_SECONDS
     transcript = load_transcript(job) if step == "word" else None
     if transcript is not None:
@@ -317,7 +322,16 @@ def nudge_clip(
         beyond = later if direction > 0 else earlier
         if beyond:
             target = beyond[0] if direction > 0 else beyond[-1]
-    target = max(0.0, target)
+    return max(0.0, round(target, 3))
+
+
+def nudge_clip(
+    clip_id: int, edge: Edge, direction: Literal[-1, 1], step: Step, user_id: int | None = None
+) -> Clip:
+    """Move one end of a clip by one word or by half a second, and render it again."""
+    clip, _ = _owned_clip(clip_id, user_id)
+    current = clip.start if edge == "start" else clip.end
+    target = nudge_time(clip_id, edge, current, direction, step, user_id)
     if edge == "start":
         return edit_clip(clip_id, user_id, start=target)
     return edit_clip(clip_id, user_id, end=target)

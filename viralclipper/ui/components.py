@@ -190,9 +190,10 @@ def clip_card(clip: Clip, *, job: Job | None = None, on_play=None) -> ui.card:
                     f"flat dense no-caps href={clip_download_url(clip.id, 'mp4')} tag=a"
                 )
             if clip.subtitles_path:
-                ui.button("SRT", icon="closed_caption").props(
-                    f"flat dense no-caps href={clip_download_url(clip.id, 'srt')} tag=a"
-                )
+                for kind in ("srt", "vtt"):
+                    ui.button(kind.upper(), icon="closed_caption").props(
+                        f"flat dense no-caps href={clip_download_url(clip.id, kind)} tag=a"
+                    )
     return card
 
 

@@ -1,4 +1,5 @@
-"""The clips gallery across jobs: sort by score or date, filter by job and minimum score."""
+"""The clips gallery across jobs: sort by score or date, filter by job, minimum score and
+favourites; each clip in the clip editor."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.auth import protected_page
-from viralclipper.ui.components import clip_card, empty_state, job_title
+from viralclipper.ui.clip_editor import ClipEditor
+from viralclipper.ui.components import empty_state, job_title
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
@@ -48,6 +50,7 @@ class Filters:
     order: ClipOrder = "score"
     job_id: int | None = None
     min_score: float = 0.0
+    favourites: bool = False
     page: int = 1
 
 
@@ -63,7 +66,12 @@ def read_job_options(user_id: int) -> dict[int, str]:
 
 def read_page(user_id: int, filters: Filters) -> GalleryPage:
     min_score = filters.min_score or None
-    total = clips.count_clips(job_id=filters.job_id, user_id=user_id, min_score=min_score)
+    total = clips.count_clips(
+        job_id=filters.job_id,
+        user_id=user_id,
+        min_score=min_score,
+        favourites=filters.favourites,
+    )
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(filters.page, pages)
     found = clips.list_clips(
@@ -71,6 +79,7 @@ def read_page(user_id: int, filters: Filters) -> GalleryPage:
         user_id=user_id,
         min_score=min_score,
         order=filters.order,
+        favourites=filters.favourites,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -111,6 +120,7 @@ class Gallery:
                 slider = ui.slider(min=0, max=100, step=5, value=0, on_change=self._scored)
                 slider.props("color=primary").classes("grow").mark("min-score")
                 label.bind_text_from(slider, "value", lambda v: f"Min score {v:.0f}")
+            ui.switch("Favourites", on_change=self._favourites).mark("favourites-filter")
         self.grid()
 
     @ui.refreshable_method
@@ -122,7 +132,8 @@ class Gallery:
                 empty_state(
                     "video_library",
                     "No clips match."
-                    if data.total == 0 and (self.filters.job_id or self.filters.min_score)
+                    if data.total == 0
+                    and (self.filters.job_id or self.filters.min_score or self.filters.favourites)
                     else "No clips yet: they appear here when a job completes.",
                 )
             return
@@ -130,7 +141,7 @@ class Gallery:
         ui.label(f"{total} clip{'s' if total != 1 else ''}").classes("text-sm text-grey-7 -mb-3")
         with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
             for clip in data.clips:
-                clip_card(clip, job=data.jobs.get(clip.job_id))
+                ClipEditor(clip, self.user.id, self.reload, job=data.jobs.get(clip.job_id)).build()
         if data.pages > 1:
             with ui.row().classes("w-full justify-center"):
                 ui.pagination(
@@ -138,7 +149,8 @@ class Gallery:
                 ).props("max-pages=7 boundary-numbers")
 
     def on_update(self, update: JobUpdate) -> None:
-        if update.status_changed and update.status == JobStatus.COMPLETED:
+        rendering = self.data is not None and any(c.rendering for c in self.data.clips)
+        if (update.status_changed and update.status == JobStatus.COMPLETED) or rendering:
             self.reload_soon()
 
     async def _ordered(self, event: events.ValueChangeEventArguments) -> None:
@@ -151,6 +163,10 @@ class Gallery:
 
     async def _scored(self, event: events.ValueChangeEventArguments) -> None:
         self.filters.min_score, self.filters.page = float(event.value or 0), 1
+        await self.reload()
+
+    async def _favourites(self, event: events.ValueChangeEventArguments) -> None:
+        self.filters.favourites, self.filters.page = bool(event.value), 1
         await self.reload()
 
     async def _paged(self, event: events.ValueChangeEventArguments) -> None:

@@ -1,4 +1,5 @@
-"""One job: player, metadata, live progress, stage timeline, event log, transcript and clips."""
+"""One job: player, metadata, live progress, stage timeline, event log, transcript, its analysis
+runs (switch to an earlier one) and the clips of the current run, each in the clip editor."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from nicegui import ui
 
-from viralclipper.models import clips, jobs
+from viralclipper.models import clips, jobs, runs
 from viralclipper.models.jobs import (
     FINISHED_STATES,
     STAGE_STATUS,
@@ -15,16 +16,17 @@ from viralclipper.models.jobs import (
     can_reanalyze,
     can_retry,
 )
+from viralclipper.models.runs import RunStatus, RunSummary
 from viralclipper.models.tables import Clip, Job, JobEvent, User
 from viralclipper.queue import api
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.stages import STAGE_LABELS, STAGES
 from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
+from viralclipper.ui.clip_editor import ClipEditor
 from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
-    clip_card,
     confirm,
     display_url,
     empty_state,
@@ -77,6 +79,16 @@ class JobPage:
     has_media: bool
     clips: list[Clip]
     events: list[JobEvent]
+    runs: list[RunSummary]  # newest first
+
+    @property
+    def current_run(self) -> RunSummary | None:
+        return next((r for r in self.runs if r.current), None)
+
+    @property
+    def edited(self) -> int:
+        current = self.current_run
+        return current.edited if current else 0
 
 
 def read_page(job_id: int, user_id: int) -> JobPage | None:
@@ -88,6 +100,7 @@ def read_page(job_id: int, user_id: int) -> JobPage | None:
         bool(job.media_path and Path(job.media_path).is_file()),
         clips.list_clips(job_id=job.id, order="score", limit=100),
         jobs.list_events(job.id, limit=200),
+        runs.list_runs(job.id),
     )
 
 
@@ -131,7 +144,7 @@ class JobView:
             if job_clips:
                 with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
                     for clip in job_clips:
-                        clip_card(clip)
+                        ClipEditor(clip, self.user.id, self.reload).build()
             else:
                 with ui.card().classes("w-full"):
                     empty_state(
@@ -145,6 +158,10 @@ class JobView:
                 section_title("Transcript", "subtitles")
                 self.transcript()
             with ui.column().classes("w-full lg:w-[26rem] gap-6"):
+                if self.data.runs:
+                    with ui.card().classes("w-full p-5 gap-2"):
+                        section_title("Analyses", "history")
+                        self.run_list(self.data.runs)
                 with ui.card().classes("w-full p-5 gap-2"):
                     section_title("Stages", "timeline")
                     self.timeline(job)
@@ -166,6 +183,7 @@ class JobView:
         if job.status == JobStatus.FAILED and job.error_message:
             with ui.element("div").classes("w-full rounded bg-red-1 text-negative p-3 text-sm"):
                 ui.label(job.error_message).mark("job-error")
+        self.run_notes()
         with ui.grid(columns="auto 1fr").classes("gap-x-4 gap-y-1 text-sm"):
             for name, value in (
                 ("Uploader", job.uploader or "—"),
@@ -193,16 +211,76 @@ class JobView:
                     on_click=lambda: self.act(api.retry_job, "Queued again."),
                 ).props("unelevated no-caps")
             if can_reanalyze(job):
-                ui.button(
-                    "Re-analyze",
-                    icon="auto_awesome",
-                    on_click=lambda: self.act(
-                        api.reanalyze_job, "Re-analyzing with your current settings."
-                    ),
-                ).props("unelevated no-caps").tooltip("With my current settings")
+                ui.button("Re-analyze", icon="auto_awesome", on_click=self.reanalyze).props(
+                    "unelevated no-caps"
+                ).tooltip("With my current settings").mark("reanalyze")
+            if self.data.clips:
+                ui.button("ZIP", icon="folder_zip").props(
+                    f"flat no-caps href=/media/jobs/{job.id}/clips.zip tag=a"
+                ).tooltip("Every clip with its subtitles and thumbnail, and the transcript")
             ui.button(icon="delete", on_click=self.delete).props(
                 "flat round color=negative"
             ).tooltip("Delete")
+
+    def run_notes(self) -> None:
+        """What the user should know about the clips shown: the analyzer's notice, and a newer
+        re-analysis that did not replace them."""
+        current = self.data.current_run
+        latest = self.data.runs[0] if self.data.runs else None
+        if current is not None and current.run.notice:
+            with ui.element("div").classes("w-full rounded bg-orange-1 text-orange-10 p-3 text-sm"):
+                ui.label(current.run.notice).mark("run-notice")
+        if latest is not None and latest.run.status in (RunStatus.FAILED, RunStatus.CANCELLED):
+            what = "failed" if latest.run.status == RunStatus.FAILED else "was cancelled"
+            reason = f": {latest.run.error_message}" if latest.run.error_message else "."
+            shown = f" These are the clips of analysis {current.run.number}." if current else ""
+            with ui.element("div").classes("w-full rounded bg-grey-2 text-grey-9 p-3 text-sm"):
+                ui.label(f"The last re-analysis {what}{reason}{shown}").mark("run-outcome")
+
+    def run_list(self, summaries: list[RunSummary]) -> None:
+        for summary in summaries:
+            run = summary.run
+            settings = run.clip_settings
+            criteria = [c.title for c in settings.criteria or [] if c.enabled]
+            with ui.row().classes("w-full items-center gap-2 no-wrap py-1") as row:
+                row.mark(f"run-{run.number}")
+                with ui.column().classes("gap-0 grow"):
+                    best = f", best {summary.best_score:.0f}" if summary.best_score else ""
+                    ui.label(
+                        f"#{run.number} · {run.analyzer or settings.analyzer} · "
+                        f"{summary.clip_count} clips{best}"
+                    ).classes("text-sm text-grey-9")
+                    ui.label(
+                        f"{format_time(run.created_at)} · "
+                        f"{', '.join(criteria) if criteria else 'default criteria'}"
+                    ).classes("text-xs text-grey-6 ellipsis").style("max-width: 16rem")
+                if summary.current:
+                    ui.badge("shown", color="primary")
+                elif run.status == RunStatus.COMPLETED and self.job.status in FINISHED_STATES:
+                    ui.button("Show", on_click=lambda r=run.id: self.switch(r)).props(
+                        "flat dense no-caps"
+                    ).mark(f"show-run-{run.number}")
+                else:
+                    ui.badge(run.status, color="grey-6").props("outline")
+
+    async def switch(self, run_id: int) -> None:
+        if await job_action(
+            lambda job_id, user_id: api.switch_run(job_id, run_id, user_id),
+            self.job.id,
+            self.user.id,
+        ):
+            ui.notify("Showing that analysis's clips.")
+            await self.reload()
+
+    async def reanalyze(self) -> None:
+        edited = self.data.edited
+        if edited and not await confirm(
+            f"Re-analyze and replace {edited} clip{'s' if edited != 1 else ''} you edited? "
+            "They stay in this analysis, which you can show again.",
+            "Re-analyze",
+        ):
+            return
+        await self.act(api.reanalyze_job, "Re-analyzing with your current settings.")
 
     def timeline(self, job: Job) -> None:
         current = next((stage for stage in STAGES if STAGE_STATUS[stage] == job.status), None)
@@ -297,7 +375,7 @@ class JobView:
     def on_update(self, update: JobUpdate) -> None:
         if update.id != self.job.id:
             return
-        if update.status_changed:
+        if update.status_changed or any(clip.rendering for clip in self.data.clips):
             self.reload_soon()
         elif self.progress is not None:
             self.progress.set(update.status, update.progress, update.current_step)

@@ -1,0 +1,68 @@
+"""The job page's analysis runs and the clip editor (job page and gallery): the run's notice, an
+earlier run shown again, a clip retitled, favourited, filtered, deleted; re-analyze asks first
+only when it would replace edited clips."""
+
+from __future__ import annotations
+
+from nicegui.testing import User
+
+from tests.ui.conftest import logged_in
+from tests.ui.data import make_completed_job
+from viralclipper.models import clips, runs
+from viralclipper.pipeline.analyze import LLM_UNAVAILABLE
+
+
+async def test_runs_are_listed_with_their_notice_and_an_earlier_one_is_shown_again(
+    user: User,
+) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Talk")
+    [second] = clips.replace_clips(
+        job.id, [{"start": 5.0, "end": 25.0, "score": 55, "title": "Offline pick", "criteria": []}]
+    )
+    runs.record_analysis(second.run_id, "offline", LLM_UNAVAILABLE, 0.2)
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see(LLM_UNAVAILABLE)
+    await user.should_see("Clips (1)")
+    await user.should_see("#2 · offline · 1 clips, best 55")
+    user.find(marker="show-run-1").click()
+    await user.should_see("Clips (2)", retries=30)
+    await user.should_see("Talk clip 1")
+    await user.should_not_see(LLM_UNAVAILABLE)
+
+
+async def test_the_clip_editor_retitles_favourites_and_deletes(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Talk")
+    first, second = clips.list_clips(job_id=job.id)
+    await user.open(f"/jobs/{job.id}")
+
+    user.find(marker=f"clip-{first.id}-edit").click()
+    user.find(marker="edit-title").type(" (my cut)")
+    user.find(marker="edit-save").click()
+    await user.should_see("Clip saved.", retries=30)
+    edited = clips.get_clip(first.id)
+    assert (edited.title, edited.edited, edited.rendering) == (
+        f"{first.title} (my cut)",
+        True,
+        False,
+    )
+
+    # re-analyzing would replace an edited clip: the page asks first
+    user.find(marker="reanalyze").click()
+    await user.should_see("Re-analyze and replace 1 clip you edited?", retries=30)
+    user.find(marker="keep").click()
+
+    user.find(marker=f"clip-{second.id}-favourite").click()
+    await user.should_see("Marked as a favourite.", retries=30)
+    user.find(marker=f"clip-{first.id}-delete").click()
+    await user.should_see(f"Delete the clip “{edited.title}”?", retries=30)
+    user.find(marker="confirm").click()
+    await user.should_see("Clip deleted.", retries=30)
+    assert [c.id for c in clips.list_clips(job_id=job.id)] == [second.id]
+
+    await user.open("/clips")
+    await user.should_see(second.title)
+    user.find(marker="favourites-filter").click()
+    await user.should_see("1 clip", retries=30)
+    assert [c.id for c in clips.list_clips(user_id=account.id, favourites=True)] == [second.id]

@@ -1,0 +1,151 @@
+"""The clip editor: one clip's card with its tools (favourite, edit the range, title and hook,
+undo back to the analysis's version, delete). The job page and the clips gallery both use it.
+
+A new range is rendered again as a queued task; the card keeps playing the old file and says
+"Rendering…" until the new one is ready (the page redraws on the job's live update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from nicegui import ui
+
+from viralclipper.models.jobs import JobActionError
+from viralclipper.models.tables import Clip, Job
+from viralclipper.queue import api
+from viralclipper.ui.components import clip_card, confirm
+from viralclipper.ui.io import io_bound
+
+Changed = Callable[[], Awaitable[None]]
+NUDGES: list[tuple[str, Literal[-1, 1], api.Step]] = [
+    ("− word", -1, "word"),
+    ("− 0.5 s", -1, "half_second"),
+    ("+ 0.5 s", 1, "half_second"),
+    ("+ word", 1, "word"),
+]
+
+
+class ClipEditor:
+    def __init__(
+        self, clip: Clip, user_id: int, on_change: Changed, *, job: Job | None = None
+    ) -> None:
+        self.clip, self.user_id, self.on_change, self.job = clip, user_id, on_change, job
+
+    def build(self) -> None:
+        clip = self.clip
+        card = clip_card(clip, job=self.job)
+        with card, ui.row().classes("w-full items-center gap-1 px-2 pb-2"):
+            ui.button(
+                icon="star" if clip.favourite else "star_border", on_click=self.toggle_favourite
+            ).props("flat round dense color=amber-8").tooltip("Favourite").mark(
+                f"clip-{clip.id}-favourite"
+            )
+            ui.button(icon="edit", on_click=self.open_editor).props(
+                "flat round dense color=primary"
+            ).tooltip("Edit range, title, hook").mark(f"clip-{clip.id}-edit")
+            if clip.edited:
+                ui.button(icon="undo", on_click=self.undo).props("flat round dense").tooltip(
+                    "Back to the analysis's version"
+                ).mark(f"clip-{clip.id}-undo")
+            ui.button(icon="delete", on_click=self.reject).props(
+                "flat round dense color=negative"
+            ).tooltip("Delete this clip").mark(f"clip-{clip.id}-delete")
+            ui.space()
+            if clip.rendering:
+                ui.spinner(size="sm")
+                ui.label("Rendering…").classes("text-xs text-grey-7").mark(
+                    f"clip-{clip.id}-rendering"
+                )
+            elif clip.edited:
+                ui.badge("edited", color="grey-6").props("outline")
+
+    async def _do(self, action: Callable[..., Any], *args: Any, done: str, **kwargs: Any) -> bool:
+        try:
+            await io_bound(lambda: action(*args, user_id=self.user_id, **kwargs))
+        except JobActionError as exc:
+            ui.notify(str(exc), type="warning")
+            return False
+        ui.notify(done)
+        await self.on_change()
+        return True
+
+    async def toggle_favourite(self) -> None:
+        favourite = not self.clip.favourite
+        await self._do(
+            api.favourite_clip,
+            self.clip.id,
+            favourite,
+            done="Marked as a favourite." if favourite else "No longer a favourite.",
+        )
+
+    async def undo(self) -> None:
+        await self._do(api.undo_clip_edits, self.clip.id, done="Back to the analysis's version.")
+
+    async def reject(self) -> None:
+        if await confirm(f"Delete the clip “{self.clip.title}”?", "Delete"):
+            await self._do(api.reject_clip, self.clip.id, done="Clip deleted.")
+
+    def open_editor(self) -> None:
+        clip = self.clip
+        with ui.dialog() as dialog, ui.card().classes("w-[30rem] p-5 gap-3"):
+            ui.label("Edit clip").classes("text-h6")
+            title = ui.input("Title", value=clip.title).classes("w-full").mark("edit-title")
+            hook = ui.input("Hook", value=clip.hook or "").classes("w-full").mark("edit-hook")
+            start = self._bound_field("Start", "start", clip.start)
+            end = self._bound_field("End", "end", clip.end)
+            ui.label(
+                "Move an end by a word or by half a second, anywhere in the video. A new range "
+                "is rendered again; the current file plays until then."
+            ).classes("text-xs text-grey-7")
+            with ui.row().classes("w-full justify-end gap-2"):
+                ui.button("Cancel", on_click=dialog.close).props("flat no-caps")
+
+                async def save() -> None:
+                    if await self._do(
+                        api.edit_clip,
+                        clip.id,
+                        start=float(start.value),
+                        end=float(end.value),
+                        title=title.value,
+                        hook=hook.value,
+                        done="Clip saved.",
+                    ):
+                        dialog.close()
+
+                ui.button("Save", icon="save", on_click=save).props("unelevated no-caps").mark(
+                    "edit-save"
+                )
+        dialog.open()
+
+    def _bound_field(self, label: str, edge: api.Edge, value: float) -> ui.number:
+        with ui.row().classes("w-full items-center gap-1 no-wrap"):
+            field = (
+                ui.number(f"{label} (s)", value=value, step=0.5, format="%.2f", min=0)
+                .props("outlined dense")
+                .classes("w-28")
+                .mark(f"edit-{edge}")
+            )
+            for text, direction, step in NUDGES:
+
+                async def nudge(
+                    direction: Literal[-1, 1] = direction, step: api.Step = step
+                ) -> None:
+                    try:
+                        field.value = await io_bound(
+                            api.nudge_time,
+                            self.clip.id,
+                            edge,
+                            float(field.value),
+                            direction,
+                            step,
+                            self.user_id,
+                        )
+                    except JobActionError as exc:
+                        ui.notify(str(exc), type="warning")
+
+                ui.button(text, on_click=nudge).props("flat dense no-caps").mark(
+                    f"nudge-{edge}-{direction}-{step}"
+                )
+        return field
