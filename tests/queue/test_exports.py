@@ -87,3 +87,20 @@ def test_clip_commands_list_edit_and_reanalyze(
 
     assert main(["jobs", "reanalyze", str(done_job)]) == 0
     assert capsys.readouterr().out.strip() == "pending"
+
+
+def test_a_fixed_caption_word_is_in_the_srt_and_the_vtt(done_job: int):
+    clip = clips.list_clips(job_id=done_job)[0]
+    words = api.load_transcript(jobs.get_job(done_job)).words_between(clip.start, clip.end)
+    misheard = words[len(words) // 2]
+    fixed = api.fix_caption_word(clip.id, misheard.start, "Zanzibar", in_background=False)
+    assert fixed.edited and not fixed.rendering
+    srt = Path(fixed.subtitles_path).read_text()
+    vtt = Path(fixed.subtitles_path).with_suffix(".vtt").read_text()
+    assert "Zanzibar" in srt and "Zanzibar" in vtt
+    assert "Zanzibar" not in Path(clip.subtitles_path).read_text()  # the run's own file is kept
+
+    with pytest.raises(api.NotAllowedNow, match="No word of this clip"):
+        api.fix_caption_word(clip.id, clip.end + 30, "x")
+    undone = api.undo_clip_edits(clip.id)
+    assert undone.word_fixes == {} and not undone.edited

@@ -164,12 +164,12 @@ def run_clips(run_id: int) -> list[Clip]:
         return list(db.exec(query).all())
 
 
-EDITABLE = ("start", "end", "title", "hook")
+EDITABLE = ("start", "end", "title", "hook", "word_fixes")
 
 
 def edit_clip(clip_id: int, **changes: Any) -> Clip:
-    """The user's change of a clip's range, title or hook. The analysis's version is kept at
-    the first edit, for `undo_edits`."""
+    """The user's change of a clip's range, title, hook or caption words. The analysis's
+    version is kept at the first edit, for `undo_edits`."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise ValueError(f"A clip's {', '.join(unknown)} cannot be edited.")
@@ -189,7 +189,7 @@ def edit_clip(clip_id: int, **changes: Any) -> Clip:
 
 
 def undo_edits(clip_id: int) -> Clip:
-    """Back to the analysis's version of the clip (its range, title and hook)."""
+    """Back to the analysis's version of the clip (its range, title, hook and caption words)."""
     with session() as db:
         clip = db.get(Clip, clip_id)
         if clip is None:

@@ -322,7 +322,14 @@ class Clip(SQLModel, table=True):
     favourite: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     rejected: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     edited: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
-    # the analysis's version (start, end, title, hook), kept at the first edit: for undo
+    # the user's fixes of misheard caption words: the word's start (seconds, "%.3f") -> its text
+    word_fixes: dict[str, str] = Field(
+        default_factory=dict,
+        sa_type=JSON,
+        nullable=False,
+        sa_column_kwargs={"server_default": "{}"},
+    )
+    # the analysis's version (start, end, title, hook, word fixes), kept at the first edit: undo
     original: dict[str, Any] | None = _json()
     render_key: str | None = None  # the range and render settings its files were made with
     rendering: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})

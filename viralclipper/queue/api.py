@@ -37,7 +37,7 @@ from viralclipper.queue.app import get_queue
 from viralclipper.queue.backend import get_backend
 from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.events import publish
-from viralclipper.queue.runner import job_dir, rerender_clip
+from viralclipper.queue.runner import job_dir, rerender_clip, word_key
 
 log = logging.getLogger(__name__)
 
@@ -337,13 +337,43 @@ def nudge_clip(
     return edit_clip(clip_id, user_id, end=target)
 
 
+MAX_WORD_CHARS = 60
+
+
+def fix_caption_word(
+    clip_id: int,
+    word_start: float,
+    text: str,
+    user_id: int | None = None,
+    *,
+    in_background: bool = True,
+) -> Clip:
+    """Fix a misheard word of a clip (the word spoken at `word_start` seconds into the source):
+    its subtitles (SRT, VTT) and burned-in captions say `text` from the next render on."""
+    clip, job = _owned_clip(clip_id, user_id)
+    text = " ".join(text.split())
+    if not text or len(text) > MAX_WORD_CHARS:
+        raise NotAllowedNow(f"A caption word needs 1 to {MAX_WORD_CHARS} characters.")
+    transcript = load_transcript(job)
+    words = transcript.words_between(clip.start, clip.end) if transcript else []
+    if word_key(word_start) not in {word_key(w.start) for w in words}:
+        raise NotAllowedNow(f"No word of this clip starts at {word_start:.3f} s.")
+    fixes = {**(clip.word_fixes or {}), word_key(word_start): text}
+    edited = clip_store.edit_clip(clip_id, word_fixes=fixes)
+    return _render_again(edited, job, in_background=in_background)
+
+
 def undo_clip_edits(clip_id: int, user_id: int | None = None) -> Clip:
     """Back to the analysis's version of the clip, rendered again when its range changed."""
     clip, job = _owned_clip(clip_id, user_id)
     if not clip.edited:
         return clip
     restored = clip_store.undo_edits(clip_id)
-    if (restored.start, restored.end) != (clip.start, clip.end):
+    if (restored.start, restored.end, restored.word_fixes) != (
+        clip.start,
+        clip.end,
+        clip.word_fixes,
+    ):
         return _render_again(restored, job)
     publish(job)
     return restored

@@ -36,7 +36,7 @@ from viralclipper.pipeline.process import (
 )
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
 from viralclipper.pipeline.render import make_thumbnail, render_clip
-from viralclipper.pipeline.transcript import Transcript
+from viralclipper.pipeline.transcript import Transcript, Word
 from viralclipper.queue import webhooks
 from viralclipper.queue.cleanup import clean_cache_safely
 from viralclipper.queue.events import publish
@@ -389,6 +389,24 @@ def _audio(job: Job) -> Path | None:
     return Path(job.audio_path) if job.audio_path and Path(job.audio_path).exists() else None
 
 
+def word_key(start: float) -> str:
+    """How a clip's `word_fixes` name a word: its start in the source, to the millisecond."""
+    return f"{start:.3f}"
+
+
+def caption_words(job: Job, clip: Clip) -> list[Word]:
+    """The transcript's words within the clip, with the user's fixes of misheard words: what
+    its subtitles (and burned-in captions) say."""
+    fixes = clip.word_fixes or {}
+    words = load_transcript(job).words_between(clip.start, clip.end)
+    return [_fixed(w, fixes[word_key(w.start)]) if word_key(w.start) in fixes else w for w in words]
+
+
+def _fixed(word: Word, text: str) -> Word:
+    leading = word.text[: len(word.text) - len(word.text.lstrip())]  # Whisper's " word"
+    return word.model_copy(update={"text": leading + text})
+
+
 def rerender_clip(clip_id: int) -> None:
     """The `render_clip` task: render one clip again (new range or settings) from the job's
     media into new files; the clip points at them once they are complete, so its old file
@@ -418,7 +436,7 @@ def _render_again(clip: Clip, job: Job) -> None:
     thumbnail = make_thumbnail(
         media, (clip.start + clip.end) / 2, folder / f"{name}.jpg", fmt=options.output_format
     )
-    words = load_transcript(job).words_between(clip.start, clip.end)
+    words = caption_words(job, clip)
     subtitles = write_srt(words, clip.start, clip.end, folder / f"{name}.srt")
     write_vtt(words, clip.start, clip.end, subtitles.with_suffix(".vtt"))
     clip_store.update_clip(
