@@ -15,7 +15,7 @@ from viralclipper.api.app import register as register_api
 from viralclipper.config import get_settings
 from viralclipper.models.instance import instance_secret
 from viralclipper.queue.backend import get_backend
-from viralclipper.ui import auth, media
+from viralclipper.ui import auth, media, youtube
 from viralclipper.ui.errors import register_error_handlers
 from viralclipper.ui.frame import APP_NAME
 from viralclipper.ui.headers import SecurityHeaders
@@ -41,6 +41,7 @@ def setup() -> None:
     for page in PAGES:
         page.register()
     media.register_routes()
+    youtube.register_routes()
     register_api(app)
 
 

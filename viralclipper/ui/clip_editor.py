@@ -29,13 +29,20 @@ NUDGES: list[tuple[str, Literal[-1, 1], api.Step]] = [
 
 class ClipEditor:
     def __init__(
-        self, clip: Clip, user_id: int, on_change: Changed, *, job: Job | None = None
+        self,
+        clip: Clip,
+        user_id: int,
+        on_change: Changed,
+        *,
+        job: Job | None = None,
+        on_publish: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.clip, self.user_id, self.on_change, self.job = clip, user_id, on_change, job
+        self.on_publish = on_publish
 
     def build(self) -> None:
         clip = self.clip
-        card = clip_card(clip, job=self.job)
+        card = clip_card(clip, job=self.job, on_publish=self.on_publish)
         with card, ui.row().classes("w-full items-center gap-1 px-2 pb-2"):
             ui.button(
                 icon="star" if clip.favourite else "star_border", on_click=self.toggle_favourite

@@ -3,6 +3,7 @@ form errors and the yes/no dialog."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 from weakref import WeakKeyDictionary
@@ -143,7 +144,13 @@ def score_badge(score: float) -> ui.badge:
     )
 
 
-def clip_card(clip: Clip, *, job: Job | None = None, on_play=None) -> ui.card:
+def clip_card(
+    clip: Clip,
+    *,
+    job: Job | None = None,
+    on_play=None,
+    on_publish: Callable[[int], Awaitable[None]] | None = None,
+) -> ui.card:
     """Player, score, title, hook, reasoning, criteria chips and downloads of one clip."""
     with ui.card().tight().classes("w-full overflow-hidden") as card:
         card.mark(f"clip-{clip.id}")
@@ -185,6 +192,10 @@ def clip_card(clip: Clip, *, job: Job | None = None, on_play=None) -> ui.card:
                     ui.label(clip.reasoning).classes("text-sm text-grey-8")
         # at the bottom, so the downloads line up across a row of cards of different heights
         with ui.card_actions().classes("w-full justify-end gap-1 pt-0 mt-auto"):
+            if clip.video_path and on_publish is not None:
+                ui.button(
+                    "Publish", icon="smart_display", on_click=lambda: on_publish(clip.id)
+                ).props("flat dense no-caps").mark(f"publish-{clip.id}")
             if clip.video_path:
                 ui.button("MP4", icon="download").props(
                     f"flat dense no-caps href={clip_download_url(clip.id, 'mp4')} tag=a"

@@ -19,6 +19,7 @@ from viralclipper.ui.components import empty_state, job_title
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
+from viralclipper.ui.youtube import PublishDialog
 
 PAGE_SIZE = 12
 
@@ -106,6 +107,7 @@ class Gallery:
             await self.grid.refresh()
 
     def build(self, job_options: dict[int, str]) -> None:
+        self.publisher = PublishDialog(self.user)
         with ui.card().classes("w-full p-4"), ui.row().classes("w-full items-center gap-6"):
             ui.toggle(
                 {"score": "Best first", "date": "Newest first"},
@@ -141,7 +143,13 @@ class Gallery:
         ui.label(f"{total} clip{'s' if total != 1 else ''}").classes("text-sm text-grey-7 -mb-3")
         with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
             for clip in data.clips:
-                ClipEditor(clip, self.user.id, self.reload, job=data.jobs.get(clip.job_id)).build()
+                ClipEditor(
+                    clip,
+                    self.user.id,
+                    self.reload,
+                    job=data.jobs.get(clip.job_id),
+                    on_publish=self.publisher.open,
+                ).build()
         if data.pages > 1:
             with ui.row().classes("w-full justify-center"):
                 ui.pagination(

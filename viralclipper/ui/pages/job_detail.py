@@ -40,6 +40,7 @@ from viralclipper.ui.components import (
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
+from viralclipper.ui.youtube import PublishDialog
 
 # Quasar's dense timeline puts the subtitle (here the duration) above a heading-sized title:
 # show the stage name first, at body size, with its duration under it.
@@ -142,9 +143,12 @@ class JobView:
             job_clips = self.data.clips
             section_title(f"Clips ({len(job_clips)})", "video_library")
             if job_clips:
+                publisher = PublishDialog(self.user)
                 with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
                     for clip in job_clips:
-                        ClipEditor(clip, self.user.id, self.reload).build()
+                        ClipEditor(
+                            clip, self.user.id, self.reload, on_publish=publisher.open
+                        ).build()
             else:
                 with ui.card().classes("w-full"):
                     empty_state(

@@ -38,6 +38,7 @@ from viralclipper.ui.auth import protected_page
 from viralclipper.ui.components import confirm, job_title, section_title, show_error
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
+from viralclipper.ui.youtube import ChannelsSection, ChannelsState, read_channels
 
 ANALYZERS = {"auto": "Automatic", "llm": "LLM", "offline": "Offline"}
 FORMATS = {"horizontal": "16:9 original", "vertical": "9:16 vertical"}
@@ -49,6 +50,7 @@ def register() -> None:
         data = await io_bound(read_page, user)
         with frame("Settings", user):
             SettingsForm(user, data).build()
+            ChannelsSection(user, data.channels).build()
 
 
 @dataclass
@@ -60,6 +62,7 @@ class SettingsPage:
     in_use: Settings
     reanalyzable: list[Job]
     instance: InstanceSettings | None  # admins only
+    channels: ChannelsState
 
 
 def read_page(user: User) -> SettingsPage:
@@ -69,6 +72,7 @@ def read_page(user: User) -> SettingsPage:
         effective_settings(),
         [job for job in jobs.list_jobs(user.id, limit=100) if can_reanalyze(job)],
         get_instance_settings() if user.is_admin else None,
+        read_channels(user.id),
     )
 
 
