@@ -10,7 +10,15 @@ import time
 from pathlib import Path
 from typing import TextIO, get_args
 
-from viralclipper.config import Analyzer, OutputFormat, SettingsError, get_settings
+from viralclipper.config import (
+    Analyzer,
+    Captions,
+    Layout,
+    OutputFormat,
+    SettingsError,
+    VerticalResolution,
+    get_settings,
+)
 from viralclipper.models.jobs import JobActionError, JobStatus
 from viralclipper.pipeline.progress import PipelineError
 
@@ -60,6 +68,10 @@ def cmd_process(args: argparse.Namespace) -> int:
         "output_format": args.format,
         "analyzer": args.analyzer,
         "min_score": args.min_score,
+        "layout": args.layout,
+        "captions": args.captions,
+        "vertical_resolution": args.resolution,
+        "normalize_loudness": args.normalize_loudness,
     }
     options = (
         get_settings()
@@ -300,6 +312,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-score", type=float)
     p.add_argument("--format", choices=get_args(OutputFormat))
     p.add_argument("--analyzer", choices=get_args(Analyzer))
+    p.add_argument("--layout", choices=get_args(Layout), help="9:16 framing")
+    p.add_argument("--captions", choices=get_args(Captions), help="burned-in caption preset")
+    p.add_argument("--resolution", choices=get_args(VerticalResolution), help="vertical size")
+    p.add_argument(
+        "--no-loudness",
+        dest="normalize_loudness",
+        action="store_false",
+        default=None,
+        help="keep the source's audio levels",
+    )
     p.add_argument("--json", action="store_true", help="print clips.json to stdout")
     p.set_defaults(func=cmd_process)
 

@@ -28,6 +28,8 @@ Analyzer = Literal["auto", "llm", "offline"]
 OutputFormat = Literal["horizontal", "vertical"]
 CaptionStyle = Literal["bold", "classic", "minimal"]  # the burned-in caption presets
 Captions = Literal["auto", "none", "bold", "classic", "minimal"]  # auto: bold on vertical only
+Layout = Literal["auto", "center", "fit"]  # how a vertical clip frames a wider source
+VerticalResolution = Literal["1080x1920", "720x1280"]
 ClipSeconds = Annotated[float, Field(gt=0, le=3600)]
 Score = Annotated[float, Field(ge=0, le=100)]
 ClipCount = Annotated[int, Field(ge=1, le=100)]
@@ -105,6 +107,10 @@ class Settings(BaseSettings):
     min_score: Score = 0.0
     max_clips: ClipCount = 8
     output_format: OutputFormat = "horizontal"
+    layout: Layout = "auto"
+    captions: Captions = "auto"
+    vertical_resolution: VerticalResolution = "1080x1920"
+    normalize_loudness: bool = True
 
     queue_name: str = "viralclipper"
     worker_count: int = 2
@@ -299,6 +305,10 @@ class ClipSettings(BaseModel):
     max_clips: ClipCount = Field(title="The maximum number of clips")
     output_format: OutputFormat = Field(title="The output format")
     analyzer: Analyzer = Field(title="The analyzer")
+    layout: Layout = Field(title="The vertical layout")
+    captions: Captions = Field(title="The captions")
+    vertical_resolution: VerticalResolution = Field(title="The vertical resolution")
+    normalize_loudness: bool = Field(title="Loudness normalisation")
 
     @model_validator(mode="before")
     @classmethod
@@ -320,6 +330,11 @@ class ClipSettings(BaseModel):
         if self.min_clip_seconds > self.max_clip_seconds:
             raise ValueError("The minimum clip length must not be more than the maximum.")
         return self
+
+    @property
+    def vertical_size(self) -> tuple[int, int]:
+        width, height = self.vertical_resolution.split("x")
+        return int(width), int(height)
 
     def updated(self, **changes: Any) -> ClipSettings:
         """A copy with `changes`, validated (SettingsError)."""

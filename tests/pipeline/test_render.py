@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import subprocess
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
+from viralclipper.config import get_settings
 from viralclipper.pipeline.media import ffmpeg_binary
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
 from viralclipper.pipeline.render import _encode_video, make_thumbnail, render_clip
 from viralclipper.pipeline.sample import SampleTalk
+from viralclipper.pipeline.transcript import Word
 
 FPS = 25  # the sample talk's frame rate
 ONE_FRAME = 1 / FPS + 0.002
@@ -104,15 +108,102 @@ def test_clip_starts_at_the_requested_picture(sample_talk: SampleTalk, tmp_path)
     assert abs(first - source).mean() < abs(first - previous_second).mean() / 4
 
 
-def test_vertical_clip_is_a_9_16_centre_crop_never_upscaled(sample_talk: SampleTalk, tmp_path):
-    out = render_clip(sample_talk.path, 30.0, 33.0, tmp_path / "short.mp4", fmt="vertical")
+def clip_options(**changes):
+    return get_settings().clip_defaults().updated(**changes)
 
-    width, height = stream_facts(out)["size"]
-    # a 640x360 source gives a 202x360 crop: kept at that size rather than blown up to 1080x1920
-    assert framed((width, height), (360 * 9 / 16, 360)), (width, height)
-    assert width % 2 == 0 and height % 2 == 0
-    assert width / height == pytest.approx(9 / 16, abs=2 / height)
+
+@pytest.mark.parametrize(("resolution", "size"), [(None, (1080, 1920)), ("720x1280", (720, 1280))])
+def test_vertical_clip_is_1080x1920_or_720x1280(
+    sample_talk: SampleTalk, tmp_path, resolution, size
+):
+    changes = {"vertical_resolution": resolution} if resolution else {}
+    options = clip_options(output_format="vertical", layout="center", **changes)
+
+    out = render_clip(sample_talk.path, 30.0, 33.0, tmp_path / "short.mp4", options)
+
+    assert stream_facts(out) == {
+        "video": "h264",
+        "pix_fmt": "yuv420p",
+        "size": size,
+        "audio": "aac",
+    }
+    atoms = top_level_atoms(out)
+    assert atoms.index("moov") < atoms.index("mdat"), atoms
     assert decoded_video_seconds(out) == pytest.approx(3.0, abs=ONE_FRAME)
+
+
+def test_horizontal_clip_keeps_the_source_frame_up_to_1080p(tmp_path):
+    big = tmp_path / "big.mp4"
+    subprocess.run(
+        [ffmpeg_binary(), "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=s=2560x1440:d=1"]
+        + ["-c:v", "libx264", "-preset", "ultrafast", str(big)],
+        check=True,
+    )
+
+    out = render_clip(big, 0.0, 1.0, tmp_path / "clip.mp4", clip_options())
+
+    assert stream_facts(out)["size"] == (1920, 1080)
+
+
+def loudness(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) as ffmpeg's EBU R128 meter reads them."""
+    result = subprocess.run(
+        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:a:0"]
+        + ["-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = result.stderr[result.stderr.rindex("Summary:") :]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return integrated, peak
+
+
+def test_loudness_is_normalised_to_minus_14_lufs_unless_turned_off(sample_talk, tmp_path):
+    on = render_clip(sample_talk.path, 10.0, 22.0, tmp_path / "on.mp4", clip_options())
+    off = render_clip(
+        sample_talk.path, 10.0, 22.0, tmp_path / "off.mp4", clip_options(normalize_loudness=False)
+    )
+
+    integrated, peak = loudness(on)
+    assert integrated == pytest.approx(-14.0, abs=1.0)
+    assert peak <= -1.0
+    assert abs(loudness(off)[0] - integrated) > 1.5  # espeak's level is not -14 LUFS
+
+
+def test_captions_change_only_the_caption_area(sample_talk: SampleTalk, tmp_path):
+    spoken = [
+        Word(start=20.0 + i * 0.5, end=20.4 + i * 0.5, text=f" {w}")
+        for i, w in enumerate(["every", "word", "on", "the", "picture."])
+    ]
+
+    def frame(captions: str) -> np.ndarray:
+        options = clip_options(
+            output_format="vertical",
+            layout="center",
+            captions=captions,
+            vertical_resolution="720x1280",
+            normalize_loudness=False,
+        )
+        out = render_clip(
+            sample_talk.path, 19.0, 23.0, tmp_path / f"{captions}.mp4", options, words=spoken
+        )
+        with av.open(str(out)) as container:
+            for decoded in container.decode(video=0):
+                if decoded.time >= 2.2:  # "on", the third word, is being spoken
+                    return decoded.to_ndarray(format="gray").astype(int)
+        raise AssertionError("no frame")
+
+    plain, captioned = frame("none"), frame("bold")
+
+    changed = np.abs(plain - captioned) > 40
+    rows = np.flatnonzero(changed.any(axis=1))
+    assert rows.size > 0, "the captions are on the picture"
+    # bold sits 30 % above the bottom: clear of the platforms' bottom UI and of the top
+    assert rows.min() > 1280 * 0.45 and rows.max() < 1280 * 0.72, (rows.min(), rows.max())
+    cols = np.flatnonzero(changed.any(axis=0))
+    assert cols.min() >= 720 * 0.08 - 2 and cols.max() <= 720 * 0.92 + 2
 
 
 def test_source_without_audio_still_renders(tmp_path):
@@ -192,31 +283,28 @@ def framed(size: tuple[int, int], expected: tuple[float, float]) -> bool:
     return all(abs(got - want) <= 2 for got, want in zip(size, expected, strict=True))
 
 
-@pytest.mark.parametrize(
-    ("fmt", "size"), [("horizontal", (640, 360)), ("vertical", (360 * 9 / 16, 360))]
-)
-def test_thumbnail_is_a_jpeg_framed_like_the_clip(sample_talk: SampleTalk, tmp_path, fmt, size):
-    out = make_thumbnail(sample_talk.path, 12.3, tmp_path / "thumb.jpg", fmt=fmt)
+def test_thumbnail_is_a_jpeg_of_the_clip(sample_talk: SampleTalk, tmp_path):
+    out = make_thumbnail(sample_talk.path, 12.3, tmp_path / "thumb.jpg")
 
     assert out.read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG start-of-image marker
     with av.open(str(out)) as container:
         image = container.streams.video[0].codec_context
         assert image.name == "mjpeg"
-        assert framed((image.width, image.height), size), (image.width, image.height)
+        assert framed((image.width, image.height), (640, 360)), (image.width, image.height)
     assert files_in(tmp_path) == ["thumb.jpg"]
 
 
-def test_large_source_thumbnail_fits_720(tmp_path):
-    big = tmp_path / "big.mp4"
-    subprocess.run(
-        [ffmpeg_binary(), "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=s=1920x1080:d=1"]
-        + ["-c:v", "libx264", "-preset", "ultrafast", str(big)],
-        check=True,
-    )
-
-    for fmt, size in [("horizontal", (720, 720 * 9 / 16)), ("vertical", (720 * 9 / 16, 720))]:
-        thumb = make_thumbnail(big, 0.5, tmp_path / f"{fmt}.jpg", fmt=fmt)
+def test_thumbnails_fit_720_on_their_long_side(tmp_path):
+    for size in ((1920, 1080), (1080, 1920)):
+        big = tmp_path / f"{size[0]}.mp4"
+        subprocess.run(
+            [ffmpeg_binary(), "-loglevel", "error", "-f", "lavfi"]
+            + ["-i", f"testsrc2=s={size[0]}x{size[1]}:d=1"]
+            + ["-c:v", "libx264", "-preset", "ultrafast", str(big)],
+            check=True,
+        )
+        thumb = make_thumbnail(big, 0.5, tmp_path / f"{size[0]}.jpg")
         with av.open(str(thumb)) as container:
             image = container.streams.video[0].codec_context
-            assert max(image.width, image.height) == 720
-            assert framed((image.width, image.height), size), (image.width, image.height)
+            expected = (720, 405) if size[0] > size[1] else (405, 720)
+            assert framed((image.width, image.height), expected), (image.width, image.height)

@@ -45,10 +45,18 @@ async def test_saving_the_other_settings(user: User) -> None:
     for toggle in user.find(ui.toggle).elements:
         if "vertical" in toggle.options:
             toggle.value = "vertical"
+    await user.should_see("Follow the speaker")  # the 9:16 framing, captions, size, loudness
+    await user.should_see("Bold on vertical clips")
+    user.find(marker="layout").elements.pop().value = "fit"
+    user.find(marker="captions").elements.pop().value = "minimal"
+    user.find(marker="resolution").elements.pop().value = "720x1280"
+    user.find(marker="loudness").elements.pop().value = False
     user.find("Save settings").click()
     await user.should_see("Settings saved.", retries=30)
     saved = get_user_settings(account.id)
     assert (saved.max_clips, saved.output_format) == (3, "vertical")
+    assert (saved.layout, saved.captions, saved.vertical_size) == ("fit", "minimal", (720, 1280))
+    assert saved.normalize_loudness is False
     assert saved.criteria is None  # untouched criteria stay "the defaults"
 
 

@@ -3,6 +3,7 @@ progress and cancellation."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import av
+import numpy as np
 
 from viralclipper.config import get_settings
 from viralclipper.pipeline.files import atomic_output
@@ -221,3 +223,82 @@ def _check_complete(media: Path, stated: float, decoded: float) -> None:
             f"{media.name} is truncated or damaged: its audio stops after {decoded:.0f} s "
             f"although the file says it is {stated:.0f} s long."
         )
+
+
+def read_frames(
+    media: Path, info: MediaInfo, start: float, duration: float, fps: float, width: int
+) -> tuple[np.ndarray, list[float]]:
+    """Grey frames of `start`..`start + duration`, `fps` a second, scaled to `width`: an array
+    (frames, height, width) and each frame's time from `start`."""
+    source_w, source_h = info.width or width, info.height or width
+    height = max(2, round(width * source_h / source_w / 2) * 2)
+    cmd = [
+        *(ffmpeg_binary(), "-hide_banner", "-nostdin", "-loglevel", "error"),
+        *("-ss", f"{start:.3f}", *ffmpeg_input(media, info), "-t", f"{duration:.3f}"),
+        *("-map", "0:v:0", "-vf", f"fps={fps},scale={width}:{height},format=gray"),
+        *("-f", "rawvideo", "pipe:1"),
+    ]
+    result = subprocess.run(cmd, capture_output=True, check=False)
+    if result.returncode != 0:
+        tail = " ".join(result.stderr.decode(errors="replace").strip().splitlines()[-3:])
+        raise PipelineError(f"ffmpeg could not read frames of {media.name}: {tail}")
+    size = width * height
+    count = len(result.stdout) // size
+    frames = np.frombuffer(result.stdout[: count * size], dtype=np.uint8)
+    return frames.reshape(count, height, width), [i / fps for i in range(count)]
+
+
+TARGET_LUFS = -14.0
+PEAK_CEILING = 0.7943  # -2 dBFS at 192 kHz, so the true peak stays under -1 dB after AAC
+LOUDNESS_PASSES = 4  # measurements: the source, then up to three of the corrected gain
+LOUDNESS_TOLERANCE = 0.5  # LU
+MAX_GAIN_DB = 24.0
+
+
+def loudness_filter(media: Path, info: MediaInfo, start: float, duration: float) -> str | None:
+    """The audio filter that brings the span to -14 LUFS (EBU R128) with its true peak under
+    -1 dB, or None when the span is silent. The gain goes before a true-peak limiter, which
+    takes some loudness back: so the result is measured and the gain corrected (secant steps)."""
+    loudness = _integrated_loudness(media, info, start, duration, "anull")
+    if loudness is None:
+        return None
+    tried = [(0.0, loudness)]
+    gain = TARGET_LUFS - loudness
+    for _ in range(LOUDNESS_PASSES - 1):
+        gain = min(max(gain, -MAX_GAIN_DB), MAX_GAIN_DB)
+        reached = _integrated_loudness(media, info, start, duration, _loudness_chain(gain))
+        if reached is None or abs(TARGET_LUFS - reached) <= LOUDNESS_TOLERANCE:
+            break
+        (g0, l0), tried = tried[-1], [*tried, (gain, reached)]
+        slope = (reached - l0) / (gain - g0) if gain != g0 and reached != l0 else 1.0
+        gain += (TARGET_LUFS - reached) / max(slope, 0.1)
+    return _loudness_chain(min(max(gain, -MAX_GAIN_DB), MAX_GAIN_DB))
+
+
+def _loudness_chain(gain: float) -> str:
+    return (
+        f"volume={gain:.2f}dB,aresample=192000,"
+        f"alimiter=limit={PEAK_CEILING}:attack=1:release=60:level=false,aresample=48000"
+    )
+
+
+def _integrated_loudness(
+    media: Path, info: MediaInfo, start: float, duration: float, chain: str
+) -> float | None:
+    """The span's integrated loudness (LUFS) after `chain`; None when it is silent."""
+    cmd = [
+        *(ffmpeg_binary(), "-hide_banner", "-nostdin", "-loglevel", "info"),
+        *("-ss", f"{start:.3f}", *ffmpeg_input(media, info), "-t", f"{duration:.3f}"),
+        *("-map", "0:a:0", "-af", f"{chain},loudnorm=print_format=json"),
+        *("-f", "null", "-"),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", result.stderr)
+    if result.returncode != 0 or not found:
+        raise PipelineError(f"The loudness of {media.name} could not be measured")
+    value = json.loads(found.group(0))["input_i"]
+    try:
+        loudness = float(value)
+    except ValueError:
+        return None
+    return loudness if np.isfinite(loudness) and loudness > -70 else None

@@ -22,7 +22,7 @@ from viralclipper.pipeline.progress import CancelCheck, Reporter, never_cancel
 from viralclipper.pipeline.render import make_thumbnail, render_clip
 from viralclipper.pipeline.select import Envelope, select_clips
 from viralclipper.pipeline.transcribe import transcribe
-from viralclipper.pipeline.transcript import Transcript
+from viralclipper.pipeline.transcript import Transcript, Word
 from viralclipper.stages import Stage
 
 MANIFEST = "clips.json"
@@ -158,27 +158,33 @@ def stage_slice(
             clips.append(RenderedClip(i, moment, *existing))
             step(1.0, "unchanged")
             continue
-        name = f"clip-{i:02d}"
-        video = render_clip(
-            media,
-            moment.start,
-            moment.end,
-            out_dir / f"{name}.mp4",
-            fmt=options.output_format,
-            reporter=step,
-        )
-        thumbnail = make_thumbnail(
-            media,
-            moment.start + moment.duration / 2,
-            out_dir / f"{name}.jpg",
-            fmt=options.output_format,
-        )
         words = transcript.words_between(moment.start, moment.end)
-        subtitles = write_srt(words, moment.start, moment.end, out_dir / f"{name}.srt")
-        write_vtt(words, moment.start, moment.end, subtitles.with_suffix(".vtt"))
+        video, thumbnail, subtitles = render_clip_files(
+            media, words, moment.start, moment.end, out_dir / f"clip-{i:02d}", options, step
+        )
         clips.append(RenderedClip(i, moment, video, thumbnail, subtitles))
         step(1.0, "rendered")
     return clips
+
+
+def render_clip_files(
+    media: Path,
+    words: list[Word],
+    start: float,
+    end: float,
+    stem: Path,
+    options: ClipSettings,
+    reporter: Reporter | None = None,
+) -> tuple[Path, Path, Path]:
+    """One clip's files from the same words: `stem`.mp4 (captions burned in as `options` say),
+    .jpg (a frame of the clip), .srt and .vtt. Returns the video, thumbnail and SRT paths."""
+    video = render_clip(
+        media, start, end, stem.with_suffix(".mp4"), options, words=words, reporter=reporter
+    )
+    thumbnail = make_thumbnail(video, (end - start) / 2, stem.with_suffix(".jpg"))
+    subtitles = write_srt(words, start, end, stem.with_suffix(".srt"))
+    write_vtt(words, start, end, stem.with_suffix(".vtt"))
+    return video, thumbnail, subtitles
 
 
 def write_manifest(out_dir: Path, clips: list[RenderedClip]) -> Path:

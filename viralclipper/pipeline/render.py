@@ -9,30 +9,35 @@ the end, so a cancelled or failed render leaves nothing half-done.
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from viralclipper.config import OutputFormat
+from viralclipper.config import ClipSettings, get_settings
+from viralclipper.pipeline.captions import FONTS_DIR, caption_style, write_ass
 from viralclipper.pipeline.files import atomic_output
+from viralclipper.pipeline.framing import ANALYSIS_WIDTH, SAMPLE_FPS, CropPath, crop_path
 from viralclipper.pipeline.media import (
     MediaInfo,
     ffmpeg_binary,
     ffmpeg_encoders,
     ffmpeg_input,
+    loudness_filter,
     probe,
+    read_frames,
     run_ffmpeg,
 )
 from viralclipper.pipeline.progress import PipelineError, Reporter
+from viralclipper.pipeline.transcript import Word
 
-MAX_HORIZONTAL_WIDTH = 1920
-MAX_VERTICAL_SIZE = (1080, 1920)
+MAX_HORIZONTAL_SIZE = (1920, 1080)  # the long and the short side: the source's frame up to 1080p
 THUMBNAIL_LONG_SIDE = 720
 AUDIO_BITRATE = "128k"
+AUDIO_RATE = "48000"
+FIT_BLUR_SCALE = 8  # the blurred background of `fit` is made at 1/8 of the size, then scaled up
 
-# The crop keeps the centre 9:16 window; the scale never upscales, keeps the aspect and rounds
-# both sides down to even numbers (yuv420p needs them). Expressions work on the frame as decoded
-# (after rotation), so no probing of sizes is needed.
-_VERTICAL_CROP = "crop=w='min(iw,ih*9/16)':h='min(ih,iw*16/9)'"
+# The centre 9:16 window. Expressions work on the frame as decoded (after rotation).
+_CENTRE_CROP = "crop=w='min(iw,ih*9/16)':h='min(ih,iw*16/9)'"
 
 ENCODER_ARGS = {
     "h264_nvenc": ["-c:v", "h264_nvenc", "-preset", "p4", "-rc", "vbr", "-cq", "21", "-b:v", "0"],
@@ -50,11 +55,14 @@ def render_clip(
     start: float,
     end: float,
     out: Path,
+    options: ClipSettings | None = None,
     *,
-    fmt: OutputFormat = "horizontal",
+    words: list[Word] | None = None,
     reporter: Reporter | None = None,
 ) -> Path:
-    """Cut `start`..`end` (seconds) of `media` into an H.264/AAC MP4 at `out`."""
+    """Cut `start`..`end` (seconds) of `media` into an H.264/AAC MP4 at `out`, shaped by
+    `options` (format, 9:16 layout and size, captions burned in from `words`, loudness)."""
+    options = options or get_settings().clip_defaults()
     reporter = reporter or Reporter()
     info = _video_info(media)
     start, end = _clip_bounds(media, info, start, end)
@@ -62,28 +70,113 @@ def render_clip(
     seek = ["-ss", f"{start:.3f}", *ffmpeg_input(media, info), "-t", f"{duration:.3f}"]
     # "0:a:0?" maps the audio only when there is some: silent sources still render
     streams = ["-map", "0:v:0", "-map", "0:a:0?", "-map_chapters", "-1", "-sn", "-dn"]
-    video = ["-vf", _video_filter(fmt), "-pix_fmt", "yuv420p"]
-    audio = ["-c:a", "aac", "-b:a", AUDIO_BITRATE]
+    loudness = (
+        loudness_filter(media, info, start, duration)
+        if options.normalize_loudness and info.has_audio
+        else None
+    )
+    audio = [*(["-af", loudness] if loudness else []), "-ar", AUDIO_RATE, "-ac", "2"]
+    audio += ["-c:a", "aac", "-b:a", AUDIO_BITRATE]
     container = ["-movflags", "+faststart", "-f", "mp4"]
-    with atomic_output(out) as tmp:
-        _encode_video([*seek, *streams], [*video, *audio, *container], tmp, duration, reporter)
+    with tempfile.TemporaryDirectory(prefix="viralclipper-render-") as work:
+        size, frame = _framing(media, info, start, duration, options, reporter)
+        style = caption_style(options.captions, options.output_format)
+        if style and words:
+            ass = write_ass(words, start, end, Path(work) / "captions.ass", style=style, size=size)
+            frame += f",subtitles=filename={_filter_path(ass)}:fontsdir={_filter_path(FONTS_DIR)}"
+        video = ["-vf", frame, "-pix_fmt", "yuv420p"]
+        with atomic_output(out) as tmp:
+            _encode_video(
+                [*seek, *streams],
+                [*video, *audio, *container],
+                tmp,
+                duration,
+                reporter.scaled(0.1, 1.0),
+            )
     reporter(1.0, "clip rendered")
     return out
 
 
-def make_thumbnail(media: Path, at: float, out: Path, *, fmt: OutputFormat = "horizontal") -> Path:
-    """A JPEG of the frame at `at` s, framed like the clip, at most 720 px on its long side."""
-    info = _video_info(media)
+def _framing(
+    media: Path,
+    info: MediaInfo,
+    start: float,
+    duration: float,
+    options: ClipSettings,
+    reporter: Reporter,
+) -> tuple[tuple[int, int], str]:
+    """The output size and the filters that frame the picture into it."""
+    if options.output_format == "horizontal":
+        return _horizontal_size(info), _fit_filter(MAX_HORIZONTAL_SIZE)
+    size = options.vertical_size
+    layout = options.layout
+    path: CropPath | None = None
+    if layout == "auto":
+        reporter(0.0, "finding the speaker")
+        frames, times = read_frames(media, info, start, duration, SAMPLE_FPS, ANALYSIS_WIDTH)
+        path = crop_path(frames, times, (info.width or 0, info.height or 0))
+        reporter(0.1, "framing found")
+        layout = "fit" if path is None and _wider_than_9_16(info) else "center"
+    if path is not None:
+        crop = f"crop=w={path.width}:h={path.height}:x='{path.expression()}':y=0"
+        return size, f"{crop},{_exact_scale(size)}"
+    if layout == "fit":
+        return size, _fit_over_blur(size)
+    return size, f"{_CENTRE_CROP},{_exact_scale(size)}"
+
+
+def _wider_than_9_16(info: MediaInfo) -> bool:
+    return bool(info.width and info.height and info.width * 16 > info.height * 9 + 16)
+
+
+def _exact_scale(size: tuple[int, int]) -> str:
+    return f"scale={size[0]}:{size[1]},setsar=1"
+
+
+def _fit_over_blur(size: tuple[int, int]) -> str:
+    """The whole frame, fitted to the width, over a blurred zoomed copy that fills the rest."""
+    w, h = size
+    small = f"{w // FIT_BLUR_SCALE // 2 * 2}:{h // FIT_BLUR_SCALE // 2 * 2}"
+    return (
+        "split[bg][fg];"
+        f"[bg]scale={small}:force_original_aspect_ratio=increase,crop={small},"
+        f"boxblur=10:2,scale={w}:{h},setsar=1[blurred];"
+        f"[fg]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[sharp];"
+        "[blurred][sharp]overlay=(W-w)/2:(H-h)/2"
+    )
+
+
+def _horizontal_size(info: MediaInfo) -> tuple[int, int]:
+    """The source's size fitted (never enlarged) to 1920x1080, or 1080x1920 for a tall source."""
+    w, h = info.width or MAX_HORIZONTAL_SIZE[0], info.height or MAX_HORIZONTAL_SIZE[1]
+    long_side, short_side = MAX_HORIZONTAL_SIZE
+    box = (long_side, short_side) if w >= h else (short_side, long_side)
+    factor = min(1.0, box[0] / w, box[1] / h)
+    return int(w * factor) // 2 * 2, int(h * factor) // 2 * 2
+
+
+def _filter_path(path: Path) -> str:
+    """A path as a filter option's value inside a filter graph, escaped for both levels."""
+    return _escaped(_escaped(str(Path(path).absolute()), "\\':"), "\\'[],;")
+
+
+def _escaped(text: str, special: str) -> str:
+    return "".join(f"\\{c}" if c in special else c for c in text)
+
+
+def make_thumbnail(video: Path, at: float, out: Path) -> Path:
+    """A JPEG of the rendered clip's frame at `at` s, at most 720 px on its long side, so it is
+    framed (and captioned) like the clip."""
+    info = _video_info(video)
     # a seek past the last frame yields no picture at all
     at = min(max(at, 0.0), max(info.duration - 0.5, 0.0))
-    crop = [_VERTICAL_CROP] if fmt == "vertical" else []
-    fit = _fit_filter(THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE)
+    fit = _fit_filter((THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE))
     with atomic_output(out) as tmp:
-        seek = ["-ss", f"{at:.3f}", *ffmpeg_input(media, info), "-frames:v", "1"]
-        jpeg = ["-vf", ",".join([*crop, fit]), "-c:v", "mjpeg", "-q:v", "3"]
+        seek = ["-ss", f"{at:.3f}", *ffmpeg_input(video, info), "-frames:v", "1"]
+        jpeg = ["-vf", fit, "-c:v", "mjpeg", "-q:v", "3"]
         run_ffmpeg([*seek, *jpeg, "-f", "image2", "-update", "1", str(tmp)], 0.0)
         if not tmp.exists() or tmp.stat().st_size == 0:
-            raise RenderError(f"No frame could be read from {media.name} at {at:.1f} s")
+            raise RenderError(f"No frame could be read from {video.name} at {at:.1f} s")
     return out
 
 
@@ -126,17 +219,13 @@ def _encode_video(
                 raise
 
 
-def _video_filter(fmt: OutputFormat) -> str:
-    if fmt == "vertical":
-        return f"{_VERTICAL_CROP},{_fit_filter(*MAX_VERTICAL_SIZE)}"
-    return _fit_filter(MAX_HORIZONTAL_WIDTH, None)
-
-
-def _fit_filter(max_width: int, max_height: int | None) -> str:
-    """Scale down to fit the box (never up), keeping the aspect, with even sides."""
-    height = f"'min(ih,{max_height})'" if max_height else "ih"
+def _fit_filter(box: tuple[int, int]) -> str:
+    """Scale down to fit the box (its long side along the frame's), never up, keeping the
+    aspect, with even sides."""
+    long_side, short_side = box
     return (
-        f"scale=w='min(iw,{max_width})':h={height}"
+        f"scale=w='if(gte(iw,ih),min(iw,{long_side}),min(iw,{short_side}))'"
+        f":h='if(gte(iw,ih),min(ih,{short_side}),min(ih,{long_side}))'"
         ":force_original_aspect_ratio=decrease:force_divisible_by=2"
     )
 

@@ -22,12 +22,12 @@ from viralclipper.models.jobs import JobActionError
 from viralclipper.models.runs import RunStatus
 from viralclipper.models.tables import Clip, Job
 from viralclipper.pipeline import cache
-from viralclipper.pipeline.captions import write_srt, write_vtt
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.process import (
     RenderedFiles,
+    render_clip_files,
     render_key,
     stage_analyze,
     stage_download,
@@ -35,7 +35,6 @@ from viralclipper.pipeline.process import (
     stage_transcribe,
 )
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
-from viralclipper.pipeline.render import make_thumbnail, render_clip
 from viralclipper.pipeline.transcript import Transcript, Word
 from viralclipper.queue import webhooks
 from viralclipper.queue.cleanup import clean_cache_safely
@@ -431,14 +430,10 @@ def _render_again(clip: Clip, job: Job) -> None:
     folder = job_dir(job.id) / "edits"
     folder.mkdir(parents=True, exist_ok=True)
     name = f"clip-{clip.id}-{secrets.token_hex(4)}"
-    fmt = options.output_format
-    video = render_clip(media, clip.start, clip.end, folder / f"{name}.mp4", fmt=fmt)
-    thumbnail = make_thumbnail(
-        media, (clip.start + clip.end) / 2, folder / f"{name}.jpg", fmt=options.output_format
-    )
     words = caption_words(job, clip)
-    subtitles = write_srt(words, clip.start, clip.end, folder / f"{name}.srt")
-    write_vtt(words, clip.start, clip.end, subtitles.with_suffix(".vtt"))
+    video, thumbnail, subtitles = render_clip_files(
+        media, words, clip.start, clip.end, folder / name, options
+    )
     clip_store.update_clip(
         clip.id,
         video_path=str(video),

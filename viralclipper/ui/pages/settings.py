@@ -42,6 +42,15 @@ from viralclipper.ui.youtube import ChannelsSection, ChannelsState, read_channel
 
 ANALYZERS = {"auto": "Automatic", "llm": "LLM", "offline": "Offline"}
 FORMATS = {"horizontal": "16:9 original", "vertical": "9:16 vertical"}
+LAYOUTS = {"auto": "Follow the speaker", "center": "Centre crop", "fit": "Whole frame"}
+CAPTIONS = {
+    "auto": "Bold on vertical clips",
+    "bold": "Bold",
+    "classic": "Classic",
+    "minimal": "Minimal",
+    "none": "None",
+}
+RESOLUTIONS = {"1080x1920": "1080×1920", "720x1280": "720×1280"}
 
 
 def register() -> None:
@@ -231,6 +240,25 @@ class SettingsForm:
             self.output_format = ui.toggle(FORMATS, value=s.output_format).props(
                 "no-caps unelevated toggle-color=primary"
             )
+            with ui.grid(columns=2).classes("w-full gap-3"):
+                self.layout = (
+                    ui.select(LAYOUTS, value=s.layout, label="9:16 framing")
+                    .props("outlined dense")
+                    .mark("layout")
+                )
+                self.resolution = (
+                    ui.select(RESOLUTIONS, value=s.vertical_resolution, label="9:16 size")
+                    .props("outlined dense")
+                    .mark("resolution")
+                )
+                self.captions = (
+                    ui.select(CAPTIONS, value=s.captions, label="Burned-in captions")
+                    .props("outlined dense")
+                    .mark("captions")
+                )
+                self.loudness = ui.switch(
+                    "Normalise loudness (-14 LUFS)", value=s.normalize_loudness
+                ).mark("loudness")
         with ui.card().classes("w-full p-5 gap-3"):
             section_title("Analysis", "psychology")
             self.analyzer = ui.toggle(ANALYZERS, value=s.analyzer).props(
@@ -277,6 +305,10 @@ class SettingsForm:
             "max_clips": self.max_clips.value,
             "output_format": self.output_format.value,
             "analyzer": self.analyzer.value,
+            "layout": self.layout.value,
+            "captions": self.captions.value,
+            "vertical_resolution": self.resolution.value,
+            "normalize_loudness": self.loudness.value,
         }
 
     def criteria_changed(self) -> bool:
