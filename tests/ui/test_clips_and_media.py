@@ -11,7 +11,7 @@ from nicegui.testing import User
 
 from tests.ui.conftest import logged_in, make_account
 from tests.ui.data import make_completed_job
-from viralclipper.models import clips
+from viralclipper.models import clips, jobs
 from viralclipper.queue import api
 
 
@@ -94,3 +94,18 @@ async def test_the_clip_card_offers_downloads(user: User) -> None:
     hrefs = {button.props.get("href") for button in user.find(ui.button).elements}
     assert f"/media/clips/{clip.id}.mp4?download=1" in hrefs
     assert f"/media/clips/{clip.id}.srt?download=1" in hrefs
+
+
+async def test_vertical_clips_show_as_vertical_pictures(user: User) -> None:
+    account = await logged_in(user)
+    tall = make_completed_job(account.id, "Tall", scores=(70,))
+    jobs.update_job(tall.id, options={**tall.options, "output_format": "vertical"})
+    make_completed_job(account.id, "Wide", scores=(60,))
+    tall_clip = clips.list_clips(job_id=tall.id)[0]
+
+    await user.open("/clips")
+
+    await user.should_see("Tall")
+    [picture] = user.find(marker="vertical-clip").elements  # the wide clip keeps its 16:9 box
+    assert picture.props["src"].startswith(f"/media/clips/{tall_clip.id}.mp4")
+    assert picture.style["aspect-ratio"] == "9 / 16"
