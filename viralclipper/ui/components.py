@@ -159,13 +159,14 @@ def clip_card(
         card.mark(f"clip-{clip.id}")
         poster = clip_url(clip.id, "jpg") if clip.thumbnail_path else None
         vertical = job is not None and job.clip_settings.output_format == "vertical"
+        picture: ui.video | ui.image
         if clip.video_path:
-            video = ui.video(clip_url(clip.id, "mp4"), autoplay=False).classes("w-full bg-black")
-            video.props("preload=metadata" + (f" poster={poster}" if poster else ""))
+            picture = ui.video(clip_url(clip.id, "mp4"), autoplay=False).classes("w-full bg-black")
+            picture.props("preload=metadata" + (f" poster={poster}" if poster else ""))
         else:
-            video = ui.image(poster or PLACEHOLDER_THUMBNAIL).classes("w-full aspect-video")
+            picture = ui.image(poster or PLACEHOLDER_THUMBNAIL).classes("w-full aspect-video")
         if vertical:  # a 9:16 picture, not a 16:9 box: as tall as a phone screen allows
-            video.style(VERTICAL_PICTURE).mark("vertical-clip")
+            picture.style(VERTICAL_PICTURE).mark("vertical-clip")
         with ui.card_section().classes("w-full gap-1"):
             with ui.row().classes("w-full items-start no-wrap gap-2"):
                 ui.label(clip.title).classes("text-subtitle1 font-medium leading-tight grow")
