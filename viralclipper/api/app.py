@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from viralclipper.api import auth, clips, errors, events, info, jobs, operations, settings, webhooks
+from viralclipper.api.schemas import ERRORS
 
 ROUTERS = (
     info.router,
@@ -29,7 +30,7 @@ def make_api() -> FastAPI:
     )
     errors.register(api)
     for router in ROUTERS:
-        api.include_router(router, prefix="/v1")
+        api.include_router(router, prefix="/v1", responses=ERRORS)
     return api
 
 

@@ -16,9 +16,12 @@ from viralclipper.models.tables import Clip
 from viralclipper.queue import api
 
 router = APIRouter(prefix="/clips", tags=["clips"])
-FILE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The file (206 for a Range request)."}
-}
+
+
+def _file(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI answer of a file route."""
+    content: dict[str, Any] = {media_type: {} for media_type in media_types}
+    return {200: {"description": "The file (206 for a Range request).", "content": content}}
 
 
 def owned_clip(clip_id: int, user_id: int) -> Clip:
@@ -37,20 +40,20 @@ def get_clip(clip_id: ClipId, user: TokenUser) -> ClipOut:
     return ClipOut.of(owned_clip(clip_id, user.id))
 
 
-@router.get("/{clip_id}/video", response_class=FileResponse, responses=FILE)
+@router.get("/{clip_id}/video", response_class=FileResponse, responses=_file("video/mp4"))
 def clip_video(clip_id: ClipId, user: TokenUser, download: bool = False) -> FileResponse:
     """The clip's MP4 (`download=true`: as an attachment)."""
     clip = owned_clip(clip_id, user.id)
     return file_response(clip.video_path, "video/mp4", _name(clip, "mp4"), download=download)
 
 
-@router.get("/{clip_id}/thumbnail", response_class=FileResponse, responses=FILE)
+@router.get("/{clip_id}/thumbnail", response_class=FileResponse, responses=_file("image/jpeg"))
 def clip_thumbnail(clip_id: ClipId, user: TokenUser) -> FileResponse:
     clip = owned_clip(clip_id, user.id)
     return file_response(clip.thumbnail_path, "image/jpeg", _name(clip, "jpg"))
 
 
-@router.get("/{clip_id}/subtitles", responses=FILE)
+@router.get("/{clip_id}/subtitles", responses=_file("application/x-subrip", "text/vtt"))
 def clip_subtitles(
     clip_id: ClipId, user: TokenUser, format: Literal["srt", "vtt"] = "srt"
 ) -> Response:

@@ -146,7 +146,10 @@ TRANSCRIPT_TYPES = {
 }
 
 
-@router.get("/{job_id}/transcript", responses={200: {"content": {"text/plain": {}}}})
+@router.get(
+    "/{job_id}/transcript",
+    responses={200: {"content": {t.split(";")[0]: {} for t in TRANSCRIPT_TYPES.values()}}},
+)
 def job_transcript(
     job_id: JobId, user: TokenUser, format: Literal["json", "txt", "srt", "vtt"] = "json"
 ) -> Response:

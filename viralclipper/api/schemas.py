@@ -16,6 +16,21 @@ JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ClipId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+class ErrorOut(BaseModel):
+    """Every error: one sentence; a 422 lists the problems too."""
+
+    detail: str
+    errors: list[dict] | None = None
+
+
+ERRORS: dict[int | str, dict] = {
+    "default": {
+        "model": ErrorOut,
+        "description": "An error (400, 401, 404, 409, 413, 422, 429): one sentence in `detail`.",
+    }
+}
+
+
 class JobOut(BaseModel):
     id: int
     status: JobStatus
