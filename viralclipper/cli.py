@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO, get_args
 
@@ -265,10 +266,40 @@ def cmd_clips(args: argparse.Namespace) -> int:
             span = f"{c['start']:7.1f}-{c['end']:7.1f}s"
             print(f"{c['id']:>5}  [{c['score']:3.0f}] {span}  {c['title']}")
         return 0
+    if args.clips_command == "publish":
+        return _publish_clip(args)
     clip = api.edit_clip(
         args.clip, start=args.start, end=args.end, title=args.title, in_background=False
     )
     print(f"clip {clip.id}: {clip.start:.1f}-{clip.end:.1f}s {clip.title} -> {clip.video_path}")
+    return 0
+
+
+def _publish_clip(args: argparse.Namespace) -> int:
+    from viralclipper.models.youtube import get_publication
+    from viralclipper.queue import youtube
+
+    publish_at = None
+    if args.at:
+        try:
+            publish_at = datetime.fromisoformat(args.at)
+        except ValueError:
+            raise PipelineError(
+                f"--at {args.at!r} is not an ISO time (2026-12-24T18:00Z)"
+            ) from None
+        publish_at = publish_at if publish_at.tzinfo else publish_at.replace(tzinfo=UTC)
+    publication = youtube.publish_to_channel(
+        args.clip, args.channel, args.privacy, publish_at, args.made_for_kids
+    )
+    print(f"publication {publication.id}: queued for {publication.channel_title}")
+    while args.wait and publication.status not in ("published", "failed"):
+        time.sleep(1.0)
+        publication = get_publication(publication.id) or publication
+        print(f"  {publication.status} {publication.progress:.0f}%", file=sys.stderr)
+    if publication.status == "failed":
+        raise PipelineError(publication.error or "the upload failed")
+    if publication.url:
+        print(publication.url)
     return 0
 
 
@@ -369,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     for p in jobs.choices.values():
         p.set_defaults(func=cmd_jobs)
 
-    clips = commands.add_parser("clips", help="list and edit a job's clips").add_subparsers(
+    clips = commands.add_parser("clips", help="list, edit and publish clips").add_subparsers(
         dest="clips_command", required=True
     )
     p = clips.add_parser("list", help="a job's clips, best first")
@@ -380,6 +411,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=float, help="seconds into the source")
     p.add_argument("--end", type=float, help="seconds into the source")
     p.add_argument("--title")
+    p = clips.add_parser("publish", help="upload a clip to a connected YouTube channel")
+    p.add_argument("clip", type=int)
+    p.add_argument("--channel", required=True, help="the channel's title or id")
+    p.add_argument("--privacy", choices=["private", "unlisted", "public"], default="private")
+    p.add_argument("--at", help="publish at this ISO time (UTC unless it says); needs private")
+    p.add_argument("--made-for-kids", action="store_true", help="the video is made for kids")
+    p.add_argument("--wait", action="store_true", help="wait for the upload and show progress")
     for p in clips.choices.values():
         p.set_defaults(func=cmd_clips)
 

@@ -15,6 +15,7 @@ import requests
 from tests.fake_google import CHANNEL, FakeGoogle, fake_google
 from tests.queue.conftest import Backend
 from tests.waiting import wait_for
+from viralclipper import cli
 from viralclipper.config import get_settings
 from viralclipper.models import youtube as store
 from viralclipper.models.clips import replace_clips
@@ -164,3 +165,19 @@ def test_horizontal_clips_are_warned_about(backend: Backend, user: User, tmp_pat
     assert youtube.clip_warnings(clip) == [
         "The clip is horizontal: YouTube shows it as a normal video, not a Short."
     ]
+
+
+def test_the_cli_publishes_to_a_channel_by_name(
+    backend: Backend, user: User, google: FakeGoogle, tmp_path: Path, capsys
+):
+    connect(user)
+    clip = make_clip(user, tmp_path)
+    backend.start_worker()
+    at = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    argv = ["clips", "publish", str(clip.id), "--channel", "fake channel", "--at", at, "--wait"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "queued for Fake Channel" in out and "https://youtube.com/shorts/fakevideo1" in out
+    assert google.videos[0]["status"]["publishAt"] == at
+    assert cli.main(["clips", "publish", str(clip.id), "--channel", "nope"]) == 1
+    assert "no connected channel named 'nope'" in capsys.readouterr().err

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from viralclipper.config import get_settings
 from viralclipper.models import clips as clip_store
+from viralclipper.models import jobs
 from viralclipper.models import youtube as store
 from viralclipper.models.tables import Clip, YouTubeAccount, YouTubePublication, utcnow
 from viralclipper.models.youtube import TokenUnreadable
@@ -167,6 +168,34 @@ def publish(
     )
     _enqueue(publication.id)
     return publication
+
+
+def publish_to_channel(
+    clip_id: int,
+    channel: str,
+    privacy: str = "private",
+    publish_at: datetime | None = None,
+    made_for_kids: bool = False,
+) -> YouTubePublication:
+    """The CLI's publish: the clip's suggested details to the clip owner's channel named
+    `channel` (its title or id)."""
+    clip = clip_store.get_clip(clip_id)
+    job = jobs.get_job(clip.job_id) if clip else None
+    if clip is None or job is None:
+        raise PublishRefused(f"There is no clip {clip_id}.")
+    account = store.find_account(job.user_id, channel)
+    if account is None:
+        raise PublishRefused(
+            f"The clip's owner has no connected channel named {channel!r}: connect it in "
+            "Settings → YouTube."
+        )
+    details = replace(
+        suggested_details(clip),
+        privacy=privacy,
+        publish_at=publish_at,
+        made_for_kids=made_for_kids,
+    )
+    return publish(job.user_id, clip.id, account.id, details)
 
 
 def retry(user_id: int, publication_id: int) -> YouTubePublication:
