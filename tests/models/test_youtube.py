@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
 from viralclipper.config import get_settings
 from viralclipper.models import session
-from viralclipper.models.clips import replace_clips
+from viralclipper.models.clips import count_clips, list_clips, replace_clips
 from viralclipper.models.jobs import create_job
-from viralclipper.models.tables import YouTubeAccount
+from viralclipper.models.tables import YouTubeAccount, utcnow
 from viralclipper.models.users import create_user
 from viralclipper.models.youtube import (
     TokenUnreadable,
@@ -77,3 +79,37 @@ def test_reconnecting_a_channel_renews_it_and_a_clip_goes_to_several(database: s
         )
     assert [p.channel_id for p in publications_of([clip.id])[clip.id]] == ["UC2", "UC1"]
     assert uploads_left_today(10_000) == left - 2
+
+
+def test_clips_filter_by_published_scheduled_and_not(database: str):
+    user = create_user("a@example.com", "a long enough password")
+    account = save_account(user.id, "UC1", "One", None, TOKEN)
+    job = create_job(user.id, "https://example.com/v")
+    live, later, failed, none = replace_clips(
+        job.id,
+        [{"start": i, "end": i + 5, "score": 50, "title": f"Clip {i}"} for i in range(4)],
+    )
+    for clip, status, at in (
+        (live, "published", None),
+        (later, "published", utcnow() + timedelta(days=1)),
+        (failed, "failed", None),
+    ):
+        create_publication(
+            clip_id=clip.id,
+            user_id=user.id,
+            account_id=account.id,
+            channel_id="UC1",
+            title=clip.title,
+            status=status,
+            publish_at=at,
+        )
+
+    def titles(which) -> set[str]:
+        assert count_clips(user_id=user.id, published=which) == len(
+            found := list_clips(user_id=user.id, published=which)
+        )
+        return {clip.title for clip in found}
+
+    assert titles("published") == {live.title}
+    assert titles("scheduled") == {later.title}
+    assert titles("unpublished") == {failed.title, none.title}

@@ -99,3 +99,31 @@ async def test_publish_a_clip_and_watch_it_finish(user: User, google: FakeGoogle
         (bar,) = [e for e in user.find(marker="publish-progress").elements]
         assert isinstance(bar, ui.linear_progress) and bar.value == 1.0
     assert google.videos[0]["snippet"]["title"] == clip.title
+    user.find("Close").click()
+    user.find(marker="published-filter").elements.pop().set_value("unpublished")
+    await user.should_not_see(marker=f"clip-{clip.id}", retries=20)
+    user.find(marker="published-filter").elements.pop().set_value("published")
+    await user.should_see(marker=f"clip-{clip.id}", retries=20)
+
+
+async def test_a_failed_upload_is_tried_again_and_resumes(user: User, google: FakeGoogle) -> None:
+    account = await logged_in(user)
+    await user.open(consent(account.id))
+    clip = list_clips(job_id=make_completed_job(account.id).id)[0]
+    (channel,) = store.list_accounts(account.id)
+    publication = youtube.publish(account.id, clip.id, channel.id, youtube.suggested_details(clip))
+    data = Path(clip.video_path).read_bytes()  # type: ignore[arg-type]
+    session = f"{google.base}/upload/session/1"
+    google.uploads[session] = bytearray(data[:100])  # what YouTube confirmed before it broke
+    google.videos.append({})
+    store.update_publication(
+        publication.id, status="failed", error="The upload kept failing", upload_session=session
+    )
+    await user.open("/clips")
+    user.find(marker=f"publish-{clip.id}").click()
+    await user.should_see("Fake Channel: failed: The upload kept failing")
+    user.find(marker=f"retry-{publication.id}").click()
+    await wait_for_async(lambda: store.get_publication(publication.id).status == "queued")  # type: ignore[union-attr]
+    youtube.run_publication(publication.id)
+    await user.should_see("Fake Channel: published (private)", retries=50)
+    assert bytes(google.uploads[session]) == data

@@ -10,10 +10,11 @@ from sqlmodel import col, select
 
 from viralclipper.models import runs
 from viralclipper.models.db import session
-from viralclipper.models.tables import Clip, Job
+from viralclipper.models.tables import Clip, Job, YouTubePublication, utcnow
 
 PUBLISH_STATUSES = (None, "uploading", "published", "failed")
 ClipOrder = Literal["score", "date"]
+Published = Literal["published", "scheduled", "unpublished"]
 _CLIP_FIELDS = set(Clip.model_fields) - {"id", "job_id", "run_id", "created_at"}
 _BEST_FIRST = (col(Clip.score).desc(), col(Clip.created_at).desc(), col(Clip.id))
 
@@ -57,10 +58,13 @@ def _clip_query(
     user_id: int | None,
     min_score: float | None,
     favourites: bool = False,
+    published: Published | None = None,
 ):
     query = _shown(query)
     if favourites:
         query = query.where(col(Clip.favourite).is_(True))
+    if published is not None:
+        query = query.where(_published(published))
     if job_id is not None:
         query = query.where(Clip.job_id == job_id)
     if user_id is not None:
@@ -68,6 +72,22 @@ def _clip_query(
     if min_score is not None:
         query = query.where(Clip.score >= min_score)
     return query
+
+
+def _published(which: Published) -> Any:
+    """Clips with a publication on YouTube ("published": live, "scheduled": waiting for its
+    time), or with none ("unpublished")."""
+    done = select(YouTubePublication.id).where(
+        YouTubePublication.clip_id == Clip.id, YouTubePublication.status == "published"
+    )
+    if which == "unpublished":
+        return ~done.exists()
+    later = col(YouTubePublication.publish_at) > utcnow()
+    if which == "scheduled":
+        return done.where(later).exists()
+    if which == "published":
+        return done.where(~later | col(YouTubePublication.publish_at).is_(None)).exists()
+    raise ValueError(f"Unknown publish filter {which!r}.")
 
 
 def list_clips(
@@ -78,6 +98,7 @@ def list_clips(
     limit: int = 50,
     offset: int = 0,
     favourites: bool = False,
+    published: Published | None = None,
 ) -> list[Clip]:
     """Clips across jobs: best first (`order='score'`) or newest first (`order='date'`);
     `favourites`: only those the user marked."""
@@ -88,7 +109,7 @@ def list_clips(
         ordering = (col(Clip.created_at).desc(), col(Clip.job_id).desc(), col(Clip.rank))
     else:
         raise ValueError(f"Unknown clip order {order!r}; use 'score' or 'date'.")
-    query = _clip_query(select(Clip), job_id, user_id, min_score, favourites)
+    query = _clip_query(select(Clip), job_id, user_id, min_score, favourites, published)
     with session() as db:
         return list(db.exec(query.order_by(*ordering).limit(limit).offset(offset)).all())
 
@@ -98,9 +119,10 @@ def count_clips(
     user_id: int | None = None,
     min_score: float | None = None,
     favourites: bool = False,
+    published: Published | None = None,
 ) -> int:
     query = _clip_query(
-        select(func.count()).select_from(Clip), job_id, user_id, min_score, favourites
+        select(func.count()).select_from(Clip), job_id, user_id, min_score, favourites, published
     )
     with session() as db:
         return db.exec(query).one()

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,9 @@ NOT_CONFIGURED = (
     "Publishing to YouTube is not set up on this instance: the admin sets YOUTUBE_CLIENT_SECRETS "
     "(or YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET)."
 )
+
+# An upload that has not moved for this long lost its worker (a chunk takes far less).
+STALLED_AFTER = timedelta(minutes=10)
 
 
 class PublishRefused(PipelineError):
@@ -198,11 +201,20 @@ def publish_to_channel(
     return publish(job.user_id, clip.id, account.id, details)
 
 
+def can_retry(publication: YouTubePublication, now: datetime | None = None) -> bool:
+    """Failed, or stalled: no progress for STALLED_AFTER (its worker stopped mid-upload)."""
+    if publication.status == "failed":
+        return True
+    stalled = publication.updated_at < (now or utcnow()) - STALLED_AFTER
+    return publication.status in ("queued", "uploading") and stalled
+
+
 def retry(user_id: int, publication_id: int) -> YouTubePublication:
-    """Queue a failed publication again: it resumes its upload where YouTube last confirmed."""
+    """Queue a failed or stalled publication again: it resumes its upload where YouTube last
+    confirmed."""
     publication = store.get_publication(publication_id, user_id)
-    if publication is None or publication.status != "failed":
-        raise PublishRefused("Only a failed publication can be tried again.")
+    if publication is None or not can_retry(publication):
+        raise PublishRefused("Only a failed or stalled upload can be tried again.")
     publication = store.update_publication(publication_id, status="queued", error=None)
     _enqueue(publication_id)
     return publication

@@ -230,11 +230,15 @@ class PublishDialog:
 
     def form(self, state: PublishState) -> None:
         section_title(f"Publish “{state.clip.title}”", "smart_display")
-        for line in (publication_line(p) for p in state.publications):
-            ui.label(line).classes("text-xs text-grey-8")
         for publication in state.publications:
-            if publication.url:
-                ui.link(publication.url, publication.url, new_tab=True).classes("text-xs")
+            with ui.row().classes("w-full items-center gap-2 text-xs"):
+                ui.label(publication_line(publication)).classes("text-grey-8 grow")
+                if publication.url:
+                    ui.link("Open on YouTube", publication.url, new_tab=True)
+                if state.configured and state.accounts and youtube.can_retry(publication):
+                    ui.button("Try again", on_click=lambda p=publication: self.retry(p.id)).props(
+                        "flat dense no-caps"
+                    ).mark(f"retry-{publication.id}")
         if not state.configured or not state.accounts:
             ui.label(
                 "Connect a YouTube channel in Settings first."
@@ -302,11 +306,25 @@ class PublishDialog:
         except PipelineError as exc:
             show_error(self.error, str(exc))
             return
+        self.watch(publication.id)
+
+    async def retry(self, publication_id: int) -> None:
+        try:
+            await io_bound(youtube.retry, self.user.id, publication_id)
+        except PipelineError as exc:
+            show_error(self.error, str(exc))
+            return
+        self.watch(publication_id)
+
+    def watch(self, publication_id: int) -> None:
+        """Show the publication's progress live until it is published or fails."""
         self.error.visible = False
         self.send.disable()
         self.progress.visible = True
         self.status.set_text("Queued…")
-        self.timer = ui.timer(1.0, lambda: self.poll(publication.id))
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = ui.timer(1.0, lambda: self.poll(publication_id))
 
     async def poll(self, publication_id: int) -> None:
         publication = await io_bound(store.get_publication, publication_id, self.user.id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from nicegui import events, ui
 
 from viralclipper.models import clips, jobs
-from viralclipper.models.clips import ClipOrder
+from viralclipper.models.clips import ClipOrder, Published
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue.transport import JobUpdate
@@ -22,6 +22,12 @@ from viralclipper.ui.live import LiveJobs
 from viralclipper.ui.youtube import PublishDialog
 
 PAGE_SIZE = 12
+PUBLISHED_FILTERS = {
+    "": "All clips",
+    "published": "Published",
+    "scheduled": "Scheduled",
+    "unpublished": "Not published",
+}
 
 
 def register() -> None:
@@ -52,6 +58,7 @@ class Filters:
     job_id: int | None = None
     min_score: float = 0.0
     favourites: bool = False
+    published: Published | None = None
     page: int = 1
 
 
@@ -72,6 +79,7 @@ def read_page(user_id: int, filters: Filters) -> GalleryPage:
         user_id=user_id,
         min_score=min_score,
         favourites=filters.favourites,
+        published=filters.published,
     )
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(filters.page, pages)
@@ -81,6 +89,7 @@ def read_page(user_id: int, filters: Filters) -> GalleryPage:
         min_score=min_score,
         order=filters.order,
         favourites=filters.favourites,
+        published=filters.published,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -123,6 +132,9 @@ class Gallery:
                 slider.props("color=primary").classes("grow").mark("min-score")
                 label.bind_text_from(slider, "value", lambda v: f"Min score {v:.0f}")
             ui.switch("Favourites", on_change=self._favourites).mark("favourites-filter")
+            ui.select(
+                PUBLISHED_FILTERS, value="", label="YouTube", on_change=self._published
+            ).props("outlined dense options-dense").classes("w-44").mark("published-filter")
         self.grid()
 
     @ui.refreshable_method
@@ -135,7 +147,12 @@ class Gallery:
                     "video_library",
                     "No clips match."
                     if data.total == 0
-                    and (self.filters.job_id or self.filters.min_score or self.filters.favourites)
+                    and (
+                        self.filters.job_id
+                        or self.filters.min_score
+                        or self.filters.favourites
+                        or self.filters.published
+                    )
                     else "No clips yet: they appear here when a job completes.",
                 )
             return
@@ -175,6 +192,10 @@ class Gallery:
 
     async def _favourites(self, event: events.ValueChangeEventArguments) -> None:
         self.filters.favourites, self.filters.page = bool(event.value), 1
+        await self.reload()
+
+    async def _published(self, event: events.ValueChangeEventArguments) -> None:
+        self.filters.published, self.filters.page = event.value or None, 1
         await self.reload()
 
     async def _paged(self, event: events.ValueChangeEventArguments) -> None:
