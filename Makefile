@@ -40,3 +40,4 @@ bench: install
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.queue
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.reanalysis

@@ -71,6 +71,9 @@ async def test_media_is_served_with_ranges_and_only_to_the_owner(user: User) -> 
     assert archive.status_code == 200 and archive.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(archive.content)) as listed:
         assert [e["title"] for e in json.loads(listed.read("clips.json"))][0] == mine.title
+    chosen = await http.get(f"/media/clips.zip?ids={mine.id}")
+    with zipfile.ZipFile(io.BytesIO(chosen.content)) as listed:
+        assert [e["title"] for e in json.loads(listed.read("clips.json"))] == [mine.title]
     assert (await http.get(f"/media/clips/{mine.id}.jpg")).headers["content-type"] == "image/jpeg"
     assert (await http.get(f"/media/jobs/{mine.job_id}/source")).status_code == 200
 
@@ -78,6 +81,7 @@ async def test_media_is_served_with_ranges_and_only_to_the_owner(user: User) -> 
         f"/media/clips/{theirs.id}.mp4",
         f"/media/jobs/{theirs.job_id}/source",
         f"/media/jobs/{theirs.job_id}/clips.zip",
+        f"/media/clips.zip?ids={mine.id},{theirs.id}",
         f"/media/clips/{mine.id}.exe",
         "/media/clips/999.mp4",
     ):

@@ -420,7 +420,8 @@ def rerender_clip(clip_id: int) -> None:
         log.exception("rendering clip %s again failed", clip_id)
         clip_store.update_clip(clip_id, rendering=False)
         jobs.add_event(job.id, "error", f"clip {clip.rank} could not be rendered again")
-    publish(jobs.get_job(job.id) or job)
+    # a change of the job, so pages that poll (embedded) see it too
+    publish(jobs.update_job(job.id))
 
 
 def _render_again(clip: Clip, job: Job) -> None:

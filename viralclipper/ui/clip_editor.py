@@ -68,12 +68,22 @@ class ClipEditor:
             elif clip.edited:
                 ui.badge("edited", color="grey-6").props("outline")
 
-    async def _do(self, action: Callable[..., Any], *args: Any, done: str, **kwargs: Any) -> bool:
+    async def _do(
+        self,
+        action: Callable[..., Any],
+        *args: Any,
+        done: str,
+        dialog: ui.dialog | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        """Run `action` off the event loop; on success close `dialog`, say `done` and redraw."""
         try:
             await io_bound(lambda: action(*args, user_id=self.user_id, **kwargs))
         except JobActionError as exc:
             ui.notify(str(exc), type="warning")
             return False
+        if dialog is not None:
+            dialog.close()
         ui.notify(done)
         await self.on_change()
         return True
@@ -96,7 +106,12 @@ class ClipEditor:
 
     def open_editor(self) -> None:
         clip = self.clip
-        with ui.dialog() as dialog, ui.card().classes("w-[30rem] p-5 gap-3"):
+        # at the page's root: the redraw after saving replaces the card that opened it
+        with (
+            ui.context.client.content,
+            ui.dialog() as dialog,
+            ui.card().classes("w-[30rem] p-5 gap-3"),
+        ):
             ui.label("Edit clip").classes("text-h6")
             title = ui.input("Title", value=clip.title).classes("w-full").mark("edit-title")
             hook = ui.input("Hook", value=clip.hook or "").classes("w-full").mark("edit-hook")
@@ -110,7 +125,7 @@ class ClipEditor:
                 ui.button("Cancel", on_click=dialog.close).props("flat no-caps")
 
                 async def save() -> None:
-                    if await self._do(
+                    await self._do(
                         api.edit_clip,
                         clip.id,
                         start=float(start.value),
@@ -118,12 +133,13 @@ class ClipEditor:
                         title=title.value,
                         hook=hook.value,
                         done="Clip saved.",
-                    ):
-                        dialog.close()
+                        dialog=dialog,
+                    )
 
                 ui.button("Save", icon="save", on_click=save).props("unelevated no-caps").mark(
                     "edit-save"
                 )
+        dialog.on("hide", dialog.delete)
         dialog.open()
 
     def _bound_field(self, label: str, edge: api.Edge, value: float) -> ui.number:

@@ -3,6 +3,7 @@ form errors and the yes/no dialog."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
@@ -157,11 +158,14 @@ def clip_card(
     """Player, score, title, hook, reasoning, criteria chips and downloads of one clip."""
     with ui.card().tight().classes("w-full overflow-hidden") as card:
         card.mark(f"clip-{clip.id}")
-        poster = clip_url(clip.id, "jpg") if clip.thumbnail_path else None
+        # the file's name in the URL: a clip rendered again (a new file) is not played from cache
+        version = f"?v={zlib.crc32((clip.video_path or '').encode()):x}"
+        poster = clip_url(clip.id, "jpg") + version if clip.thumbnail_path else None
         vertical = job is not None and job.clip_settings.output_format == "vertical"
         picture: ui.video | ui.image
         if clip.video_path:
-            picture = ui.video(clip_url(clip.id, "mp4"), autoplay=False).classes("w-full bg-black")
+            picture = ui.video(clip_url(clip.id, "mp4") + version, autoplay=False)
+            picture.classes("w-full bg-black")
             picture.props("preload=metadata" + (f" poster={poster}" if poster else ""))
         else:
             picture = ui.image(poster or PLACEHOLDER_THUMBNAIL).classes("w-full aspect-video")

@@ -22,6 +22,7 @@ from viralclipper.queue import api
 from viralclipper.ui.auth import session_user_id
 from viralclipper.ui.io import io_bound
 
+MAX_EXPORT_CLIPS = 200
 CLIP_FILES = {  # kind -> (Clip attribute, media type)
     "mp4": ("video_path", "video/mp4"),
     "jpg": ("thumbnail_path", "image/jpeg"),
@@ -51,21 +52,40 @@ async def clip_file(clip_id: int, kind: str, download: bool = False) -> FileResp
     return file_response(path, media_type, filename, download=download)
 
 
-async def job_export(job_id: int) -> FileResponse:
-    """The job's ZIP (clips, subtitles, thumbnails, clips.json, transcript), built on request."""
-    user_id = await _owner()
-    job = await io_bound(jobs.get_job, job_id, user_id)
-    if job is None:
-        raise HTTPException(status_code=404)
+def _zip_response(build, name: str) -> FileResponse:
+    """`build(path)` writes a ZIP in a private temporary folder, removed once it is sent."""
     folder = Path(tempfile.mkdtemp(prefix="export-"))
-    out = await io_bound(api.export_job, job_id, folder / "clips.zip", user_id)
-    name = f"{api.download_name(job.title or f'job {job_id}', 'zip')}"
+    out = build(folder / "clips.zip")
     return FileResponse(
         out,
         media_type="application/zip",
         filename=name,
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
+
+
+async def clips_export(ids: str = "") -> FileResponse:
+    """A ZIP of the chosen clips (the gallery's selection), only the owner's."""
+    user_id = await _owner()
+    chosen = [int(i) for i in ids.split(",") if i.strip().isdigit()][:MAX_EXPORT_CLIPS]
+    if not chosen:
+        raise HTTPException(status_code=404)
+    try:
+        return await io_bound(
+            _zip_response, lambda out: api.export_clips(chosen, out, user_id), "clips.zip"
+        )
+    except api.ClipNotFound:
+        raise HTTPException(status_code=404) from None
+
+
+async def job_export(job_id: int) -> FileResponse:
+    """The job's ZIP (clips, subtitles, thumbnails, clips.json, transcript), built on request."""
+    user_id = await _owner()
+    job = await io_bound(jobs.get_job, job_id, user_id)
+    if job is None:
+        raise HTTPException(status_code=404)
+    name = api.download_name(job.title or f"job {job_id}", "zip")
+    return await io_bound(_zip_response, lambda out: api.export_job(job_id, out, user_id), name)
 
 
 async def job_source(job_id: int) -> FileResponse:
@@ -85,3 +105,4 @@ def register_routes() -> None:
     app.add_api_route(
         "/media/jobs/{job_id}/clips.zip", job_export, methods=["GET"], include_in_schema=False
     )
+    app.add_api_route("/media/clips.zip", clips_export, methods=["GET"], include_in_schema=False)

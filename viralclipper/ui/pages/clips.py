@@ -157,7 +157,12 @@ class Gallery:
                 )
             return
         total = data.total
-        ui.label(f"{total} clip{'s' if total != 1 else ''}").classes("text-sm text-grey-7 -mb-3")
+        with ui.row().classes("w-full items-center -mb-3"):
+            ui.label(f"{total} clip{'s' if total != 1 else ''}").classes("text-sm text-grey-7")
+            ids = ",".join(str(clip.id) for clip in data.clips)
+            ui.button("ZIP of these clips", icon="folder_zip").props(
+                f"flat dense no-caps href=/media/clips.zip?ids={ids} tag=a"
+            ).mark("gallery-zip")
         with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
             for clip in data.clips:
                 ClipEditor(
