@@ -1,6 +1,6 @@
 """The golden path in a real Chromium against a real `viralclipper serve` (with its embedded
-worker): register, submit a URL served on 127.0.0.1, watch the job move live, play a clip and
-download it."""
+worker): register, submit a URL served on 127.0.0.1, watch the job move live, play a clip,
+download it, trim it in the clip editor and play the new one."""
 
 from __future__ import annotations
 
@@ -37,6 +37,12 @@ if (!chip || !bar) return null;
 return [chip.textContent.trim(), bar.parentElement.textContent.trim()];
 """
 PLAY = "const v = arguments[0]; v.muted = true; v.play(); return true;"
+# the first clip's player, once its file is not `arguments[0]`: play it, return its duration
+PLAY_NEW = """
+const v = document.querySelector("video[src*='/media/clips/']");
+if (!v || v.getAttribute('src') === arguments[0]) return null;
+v.muted = true; v.play(); return [v.getAttribute('src'), v.duration];
+"""
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +65,7 @@ def test_register_submit_watch_play_and_download(
     server: AppServer, talk_site: tuple[VideoServer, SampleTalk], tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     site, talk = talk_site
     with chromium() as browser:
@@ -133,6 +140,34 @@ def test_register_submit_watch_play_and_download(
         # download it with the browser's session
         link = browser.find_element(By.CSS_SELECTOR, "a[href$='.mp4?download=1']")
         status, content_type, body = fetch_with_session(browser, link.get_attribute("href"))
+
+        # trim it in the clip editor: the new 4 s file plays once it is rendered
+        old_src = browser.execute_script("return arguments[0].getAttribute('src')", video)
+        click_button("edit")
+        wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "input[aria-label='End (s)']"),
+            15,
+            "the clip editor",
+        )
+        start = browser.find_element(By.CSS_SELECTOR, "input[aria-label='Start (s)']")
+        end = browser.find_element(By.CSS_SELECTOR, "input[aria-label='End (s)']")
+        end.send_keys(Keys.CONTROL, "a")  # replace the value (clear() bypasses Vue's model)
+        end.send_keys(f"{float(start.get_attribute('value')) + 4:.2f}", Keys.TAB)
+        click_button("saveSave")
+        wait_for(lambda: "Clip saved." in browser.page_source, 15, "the saved edit")
+        seen_players: list = []
+
+        def trimmed_plays() -> bool:  # in one script: the page redraws the card meanwhile
+            player = browser.execute_script(PLAY_NEW, old_src)
+            seen_players.append(player)
+            return bool(player) and bool(player[1]) and abs(player[1] - 4.0) < 0.2
+
+        wait_for(
+            trimmed_plays,
+            90,
+            "the trimmed clip to play",
+            details=lambda: f"{seen_players[-3:]}\n{server.output()}",
+        )
     assert (status, content_type) == (200, "video/mp4")
     downloaded = tmp_path / "clip.mp4"
     downloaded.write_bytes(body)
