@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 import bcrypt
 import httpx
 import pytest
+from nicegui import background_tasks
 from nicegui.testing import User
 
 from tests.clock import FakeClock
@@ -61,7 +62,11 @@ async def test_twenty_concurrent_wrong_guesses_reach_bcrypt_only_up_to_the_limit
         button.click()
     await wait_for_async(lambda: len(bcrypt_checks) >= 5, 30, "the admitted guesses")
     await user.should_see("Wrong email or password.", retries=50)
-    await asyncio.sleep(1)  # any straggler would reach bcrypt by now
+    await wait_for_async(  # every click's handler has run: no straggler still on its way
+        lambda: not any("submit" in task.get_name() for task in background_tasks.running_tasks),
+        30,
+        "every login attempt to finish",
+    )
     assert len(bcrypt_checks) == get_settings().login_attempts == 5
     user.find(marker="password").type(PASSWORD)  # the account is locked for the window
     button.click()
