@@ -217,3 +217,31 @@ async def test_over_the_rate_limit_is_429_for_that_user_only(
     assert 0 < int(refused.headers["retry-after"]) <= 60
     assert "at most 3 a minute" in refused.json()["detail"]
     assert (await client.get("/api/v1/jobs", headers=bob)).status_code == 200
+
+
+async def test_edit_undo_and_reject_clips_and_list_runs(client: httpx.AsyncClient) -> None:
+    ann, headers = account("ann@example.com")
+    _, bob = account("bob@example.com")
+    job = make_completed_job(ann.id)
+    best = (await _clips(client, job.id, headers))[0]
+    url = f"/api/v1/clips/{best['id']}"
+    edited = await client.patch(url, json={"title": "Sharper", "favourite": True}, headers=headers)
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["title"] == "Sharper" and edited.json()["favourite"] is True
+    assert edited.json()["edited"] is True
+    too_short = await client.patch(url, json={"start": 10.0, "end": 10.2}, headers=headers)
+    assert too_short.status_code == 409 and "at least" in too_short.json()["detail"]
+    assert (await client.patch(url, json={"nope": 1}, headers=headers)).status_code == 422
+    assert (await client.patch(url, json={"title": "x"}, headers=bob)).status_code == 404
+    assert (await client.delete(url, headers=bob)).status_code == 404
+    undone = await client.post(f"{url}/undo", headers=headers)
+    assert undone.status_code == 200 and undone.json()["title"] == best["title"]
+    assert (await client.delete(url, headers=headers)).status_code == 204
+    remaining = await _clips(client, job.id, headers)
+    assert best["id"] not in [c["id"] for c in remaining]
+    runs = (await client.get(f"/api/v1/jobs/{job.id}/runs", headers=headers)).json()
+    assert [(r["number"], r["current"], r["status"]) for r in runs] == [(1, True, "completed")]
+    switch = f"/api/v1/jobs/{job.id}/runs/{runs[0]['id']}/current"
+    assert (await client.post(switch, headers=headers)).status_code == 200
+    assert (await client.post(switch, headers=bob)).status_code == 404
+    assert (await client.get(f"/api/v1/jobs/{job.id}/runs", headers=bob)).status_code == 404

@@ -10,7 +10,7 @@ from starlette.responses import FileResponse
 
 from viralclipper.api.auth import TokenUser
 from viralclipper.api.files import file_response
-from viralclipper.api.schemas import ClipId, ClipOut
+from viralclipper.api.schemas import ClipChanges, ClipId, ClipOut
 from viralclipper.models import clips
 from viralclipper.models.tables import Clip
 from viralclipper.queue import api
@@ -38,6 +38,33 @@ def _name(clip: Clip, extension: str) -> str:
 @router.get("/{clip_id}", response_model=ClipOut)
 def get_clip(clip_id: ClipId, user: TokenUser) -> ClipOut:
     return ClipOut.of(owned_clip(clip_id, user.id))
+
+
+@router.patch("/{clip_id}", response_model=ClipOut)
+def edit_clip(clip_id: ClipId, changes: ClipChanges, user: TokenUser) -> ClipOut:
+    """Change a clip's range (anywhere in the source; rendered again, `rendering` until done),
+    title, hook or favourite mark; 409 with the reason when the change is not possible."""
+    edits = changes.model_dump(exclude_unset=True)
+    favourite = edits.pop("favourite", None)
+    clip = owned_clip(clip_id, user.id)
+    if edits:
+        clip = api.edit_clip(clip_id, user.id, **edits)
+    if favourite is not None:
+        clip = api.favourite_clip(clip_id, favourite, user.id)
+    return ClipOut.of(clip)
+
+
+@router.post("/{clip_id}/undo", response_model=ClipOut)
+def undo_edits(clip_id: ClipId, user: TokenUser) -> ClipOut:
+    """Back to the analysis's version of the clip."""
+    return ClipOut.of(api.undo_clip_edits(clip_id, user.id))
+
+
+@router.delete("/{clip_id}", status_code=204)
+def reject_clip(clip_id: ClipId, user: TokenUser) -> Response:
+    """Remove the clip from its job's clips (it stays in its analysis run)."""
+    api.reject_clip(clip_id, user.id)
+    return Response(status_code=204)
 
 
 @router.get("/{clip_id}/video", response_class=FileResponse, responses=_file("video/mp4"))

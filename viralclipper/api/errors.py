@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 
 from viralclipper.config import SettingsError
 from viralclipper.models.jobs import JobNotFound, NotAllowedNow
-from viralclipper.queue.api import PipelineError
+from viralclipper.queue.api import ClipNotFound, PipelineError
 
 log = logging.getLogger(__name__)
 SERVER_ERROR = "Something went wrong on our side; the error was logged. Please try again."
@@ -65,6 +65,7 @@ def register(api: FastAPI) -> None:
     api.exception_handler(HTTPException)(http_error)
     api.exception_handler(RequestValidationError)(invalid_request)
     api.exception_handler(JobNotFound)(not_found)
+    api.exception_handler(ClipNotFound)(not_found)
     api.exception_handler(NotAllowedNow)(conflict)
     api.exception_handler(PipelineError)(bad_source)
     api.exception_handler(SettingsError)(bad_settings)

@@ -12,7 +12,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from viralclipper.api.auth import TokenUser
-from viralclipper.api.schemas import MAX_ID, ClipOut, EventOut, JobId, JobOut, JobPage, NewJob
+from viralclipper.api.schemas import (
+    MAX_ID,
+    ClipOut,
+    EventOut,
+    JobId,
+    JobOut,
+    JobPage,
+    NewJob,
+    RunOut,
+)
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import JobNotFound, JobStatus
 from viralclipper.models.tables import Job
@@ -136,6 +145,28 @@ def job_clips(job_id: JobId, user: TokenUser) -> list[ClipOut]:
     """The job's clips, best first."""
     owned_job(job_id, user.id)
     return [ClipOut.of(c) for c in clips.list_clips(job_id, user.id, limit=1000)]
+
+
+@router.get("/{job_id}/runs", response_model=list[RunOut])
+def job_runs(job_id: JobId, user: TokenUser) -> list[RunOut]:
+    """The job's analyses, newest first; `current` is the one whose clips the job shows."""
+    return [
+        RunOut(
+            **summary.run.model_dump(include=set(RunOut.model_fields)),
+            clip_count=summary.clip_count,
+            best_score=summary.best_score,
+            edited=summary.edited,
+            current=summary.current,
+        )
+        for summary in api.list_runs(job_id, user.id)
+    ]
+
+
+@router.post("/{job_id}/runs/{run_id}/current", response_model=JobOut)
+def switch_run(job_id: JobId, run_id: JobId, user: TokenUser) -> JobOut:
+    """Show an earlier completed analysis's clips again (409 while the job runs)."""
+    api.switch_run(job_id, run_id, user.id)
+    return JobOut.of(owned_job(job_id, user.id))
 
 
 TRANSCRIPT_TYPES = {

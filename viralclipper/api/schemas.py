@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Clip, Job, JobEvent
@@ -97,6 +97,9 @@ class ClipOut(BaseModel):
     created_at: datetime
     publish_status: str | None
     youtube_id: str | None
+    favourite: bool
+    edited: bool
+    rendering: bool = Field(description="A new render after an edit is on its way.")
     video_url: str | None
     thumbnail_url: str | None
     subtitles_url: str | None
@@ -111,3 +114,30 @@ class ClipOut(BaseModel):
             thumbnail_url=f"{base}/thumbnail" if clip.thumbnail_path else None,
             subtitles_url=f"{base}/subtitles" if clip.subtitles_path else None,
         )
+
+
+class ClipChanges(BaseModel):
+    """What an edit changes; left out: unchanged. A new range is rendered again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: float | None = Field(None, ge=0, le=86400)
+    end: float | None = Field(None, ge=0, le=86400)
+    title: str | None = Field(None, max_length=500)
+    hook: str | None = Field(None, max_length=2000)
+    favourite: bool | None = None
+
+
+class RunOut(BaseModel):
+    id: int
+    number: int
+    status: str
+    analyzer: str | None
+    notice: str | None
+    error_message: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    clip_count: int
+    best_score: float | None
+    edited: int
+    current: bool
