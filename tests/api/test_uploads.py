@@ -74,7 +74,26 @@ async def test_an_upload_over_the_limit_is_413_and_leaves_nothing(
     assert jobs.count_jobs() == 0
 
 
-async def test_an_upload_needs_a_token(client: httpx.AsyncClient, tmp_path: Path) -> None:
-    files = {"file": ("a.mp4", b"x" * 10, "video/mp4")}
-    assert (await client.post(UPLOAD, files=files)).status_code == 401
+async def test_an_upload_needs_a_token_before_its_body_is_read(
+    client: httpx.AsyncClient, one_mb_limit: None
+) -> None:
+    received = 0
+
+    async def body() -> Iterator[bytes]:
+        nonlocal received
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.mp4"\r\n\r\n'
+        while received < 3 * MB:  # over the limit: a 413 would mean the body was read
+            received += 256 * 1024
+            yield b"\0" * (256 * 1024)
+
+    content_type = {"Content-Type": "multipart/form-data; boundary=b"}
+    for auth in ({}, {"Authorization": "Bearer vc_not-a-token"}):
+        refused = await client.post(UPLOAD, content=body(), headers={**content_type, **auth})
+        assert refused.status_code == 401
     assert files_under(get_settings().data_dir / "uploads") == []
+
+
+async def test_an_upload_without_its_file_field_is_422(client: httpx.AsyncClient) -> None:
+    _, headers = account("ann@example.com")
+    missing = await client.post(UPLOAD, data={"title": "no file"}, headers=headers)
+    assert missing.status_code == 422 and "`file`" in missing.json()["detail"]

@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from viralclipper.api.auth import TokenUser
 from viralclipper.api.schemas import (
@@ -55,20 +56,65 @@ def create_job(new: NewJob, user: TokenUser) -> JSONResponse:
         return _created(exc.job, QUEUED_LATER)
 
 
-def _save(upload: UploadFile, target: Path) -> None:
+def _save(upload: StarletteUpload, target: Path) -> None:
     with target.open("wb") as out:
         shutil.copyfileobj(upload.file, out, length=1024 * 1024)
 
 
-@router.post("/upload", status_code=201, response_model=JobOut, responses={202: {"model": JobOut}})
-async def upload_job(
-    file: UploadFile, user: TokenUser, title: Annotated[str | None, Form(max_length=500)] = None
-) -> JSONResponse:
-    """Queue a job for an uploaded video or audio file (multipart field `file`; at most
-    MAX_UPLOAD_MB; MP4, MOV, MKV, WebM, MPEG-TS, AVI or audio)."""
-    name = file.filename or "video"
-    target = api.upload_path(name)
-    await run_in_threadpool(_save, file, target)
+MAX_TITLE_CHARS = 500
+UPLOAD_BODY = {  # the multipart body, documented by hand: the route reads it itself (below)
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "title": {"type": "string", "maxLength": MAX_TITLE_CHARS},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/upload",
+    status_code=201,
+    response_model=JobOut,
+    responses={202: {"model": JobOut}},
+    openapi_extra=UPLOAD_BODY,
+)
+async def upload_job(request: Request, user: TokenUser) -> JSONResponse:
+    """Queue a job for an uploaded video or audio file (multipart field `file`, optional
+    `title`; at most MAX_UPLOAD_MB; MP4, MOV, MKV, WebM, MPEG-TS, AVI or audio).
+
+    The token is checked before a byte of the body is read (the body is parsed here, not by
+    FastAPI, which would read it first)."""
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except HTTPException:
+        raise
+    except Exception as exc:  # the body broke off, or passed MAX_UPLOAD_MB (that is a 413)
+        raise HTTPException(400, "The upload could not be read.") from exc
+    try:
+        file, title = form.get("file"), form.get("title")
+        if not isinstance(file, StarletteUpload):
+            raise HTTPException(422, "Send the video as the multipart field `file`.")
+        if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE_CHARS):
+            raise HTTPException(422, f"A title has at most {MAX_TITLE_CHARS} characters.")
+        name = file.filename or "video"
+        target = api.upload_path(name)
+        try:
+            await run_in_threadpool(_save, file, target)
+        except BaseException:  # a part written is not kept
+            target.unlink(missing_ok=True)
+            raise
+    finally:
+        await form.close()
     try:
         job = await run_in_threadpool(
             lambda: api.submit_job(
