@@ -131,9 +131,10 @@ class AppServer:
 
 
 @contextmanager
-def app_server(data_dir: Path, **settings: str) -> Iterator[AppServer]:
-    """`python -m viralclipper serve` on a free port in embedded mode (it starts its own worker)."""
-    port = free_port()
+def app_server(data_dir: Path, port: int | None = None, **settings: str) -> Iterator[AppServer]:
+    """`python -m viralclipper serve` on `port` (default: a free one) in embedded mode (it starts
+    its own worker)."""
+    port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENV}
     env.update(FAST_JOBS, VIRALCLIPPER_DATA_DIR=str(data_dir), **settings)
