@@ -44,6 +44,7 @@ def server(tmp_path: Path, google: FakeGoogle, monkeypatch) -> Iterator[AppServe
 
 
 def test_connect_publish_and_watch_the_upload(server: AppServer, google: FakeGoogle) -> None:
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
     with chromium() as browser:
@@ -54,7 +55,16 @@ def test_connect_publish_and_watch_the_upload(server: AppServer, google: FakeGoo
             field.send_keys(text)
 
         def click(xpath: str) -> None:
-            browser.find_element(By.XPATH, xpath).click()
+            """Click once the element is there and stays (a live page may redraw it)."""
+
+            def clicked() -> bool:
+                try:
+                    browser.find_element(By.XPATH, xpath).click()
+                except (NoSuchElementException, StaleElementReferenceException):
+                    return False
+                return True
+
+            wait_for(clicked, 15, f"to click {xpath}")
 
         browser.get(server.url("/register"))
         wait_for(lambda: "first user" in browser.page_source, 15, "the register form")
@@ -81,12 +91,20 @@ def test_connect_publish_and_watch_the_upload(server: AppServer, google: FakeGoo
         clip = list_clips(job_id=job.id)[0]
         browser.get(server.url("/clips"))
         wait_for(lambda: "Publish" in browser.page_source, 15, "the clips")
-        browser.find_element(
-            By.XPATH,
+        publish = (
             f"//*[contains(@class, 'q-card')][.//*[normalize-space(.)='{clip.title}']]"
-            "//button[contains(normalize-space(.), 'Publish')]",
-        ).click()
-        wait_for(lambda: "Shorts take no custom thumbnail" in browser.page_source, 15, "the form")
+            "//button[contains(normalize-space(.), 'Publish')]"
+        )
+
+        def form_open() -> bool:
+            """Click the card's Publish until the form shows (the grid may redraw the card
+            under the first click)."""
+            if "Shorts take no custom thumbnail" in browser.page_source:
+                return True
+            click(publish)
+            return False
+
+        wait_for(form_open, 30, "the publish form", interval=1.0)
         click("//*[contains(@class, 'q-radio')][contains(normalize-space(.), 'Not made for kids')]")
         click(
             "//div[contains(@class, 'q-dialog')]//button[contains(normalize-space(.), 'Publish')]"
