@@ -28,7 +28,8 @@ Analyzer = Literal["auto", "llm", "offline"]
 OutputFormat = Literal["horizontal", "vertical"]
 CaptionStyle = Literal["bold", "classic", "minimal"]  # the burned-in caption presets
 Captions = Literal["auto", "none", "bold", "classic", "minimal"]  # auto: bold on vertical only
-Layout = Literal["auto", "center", "fit"]  # how a vertical clip frames a wider source
+# how a vertical clip frames a wider source; split stacks two faces (else it works as auto)
+Layout = Literal["auto", "center", "fit", "split"]
 VerticalResolution = Literal["1080x1920", "720x1280"]
 ClipSeconds = Annotated[float, Field(gt=0, le=3600)]
 Score = Annotated[float, Field(ge=0, le=100)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from skimage import data
@@ -161,3 +162,51 @@ def test_a_new_shot_is_told_from_motion_within_one(moving_face: Path):
     cuts = [t for t, cut in zip(times, shot_changes(frames), strict=True) if cut]
 
     assert len(cuts) == 1 and CUT <= cuts[0] < CUT + 1 / SAMPLE_FPS
+
+
+@pytest.fixture(scope="module")
+def two_faces(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two people side by side: the left in natural colours, the right with red and blue swapped."""
+    import cv2
+
+    photo = cv2.resize(
+        cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)[10:250, 130:350], (FACE, FACE)
+    )
+    frame = np.full((HEIGHT, WIDTH, 3), 60, np.uint8)
+    frame[140 : 140 + FACE, 100 : 100 + FACE] = photo
+    frame[140 : 140 + FACE, 600 : 600 + FACE] = photo[:, :, ::-1]
+    out = tmp_path_factory.mktemp("two") / "two.mp4"
+    subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-f", "rawvideo", "-pix_fmt", "bgr24"]
+        + ["-s", f"{WIDTH}x{HEIGHT}", "-r", str(FPS), "-i", "-", "-t", "2"]
+        + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out)],
+        input=frame.tobytes() * (2 * FPS),
+        check=True,
+    )
+    return out
+
+
+def test_split_stacks_the_left_person_over_the_right_one(two_faces: Path, tmp_path):
+    options = (
+        get_settings()
+        .clip_defaults()
+        .updated(
+            output_format="vertical",
+            layout="split",
+            captions="none",
+            vertical_resolution="720x1280",
+            normalize_loudness=False,
+        )
+    )
+
+    out = render_clip(two_faces, 0.0, 1.0, tmp_path / "split.mp4", options)
+
+    with av.open(str(out)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="bgr24").astype(int)
+    assert frame.shape == (1280, 720, 3)
+    top, bottom = frame[:640], frame[640:]
+    assert top[..., 2].mean() - top[..., 0].mean() > 5  # natural colours: more red than blue
+    assert bottom[..., 0].mean() - bottom[..., 2].mean() > 5  # the swapped one
+    for half in (top, bottom):
+        grey = half.mean(axis=2).astype(np.uint8)
+        assert detect_faces(grey[::2, ::2].copy()), "a face in each half"

@@ -24,6 +24,8 @@ SETTLE = 0.02  # a pan stops once the face is this close to the centre
 MAX_PAN_SPEED = 1.0  # crop widths per second
 SWITCH_RATIO = 1.4  # another face must be this much bigger ...
 SWITCH_SAMPLES = 3  # ... for this many samples in a row before the camera changes person
+TWO_FACES_SHARE = 0.5  # `split` needs two faces in at least this share of the samples
+SPLIT_HEIGHT = 0.8  # each half of `split` shows this share of the source's height
 CUT_HISTOGRAM_DISTANCE = 0.35  # Bhattacharyya distance of grey histograms that means a new shot
 
 Box = tuple[int, int, int, int]  # x, y, w, h in analysis pixels
@@ -125,6 +127,27 @@ def crop_path(
     camera = _camera([c * scale for c in targets], times, cuts, crop_w)
     points = [(t, float(min(max(x - crop_w / 2, 0), width - crop_w))) for t, x in camera]
     return CropPath(_simplified(points), crop_w, height // 2 * 2)
+
+
+def split_windows(frames: np.ndarray, source_size: tuple[int, int]) -> tuple[Box, Box] | None:
+    """For `split`: two 9:8 windows (source pixels), the left person's over the right one's,
+    each centred on where that face mostly is; None unless two faces are seen most of the time."""
+    pairs = [faces[:2] for f in frames if len(faces := detect_faces(f)) >= 2]
+    if not len(frames) or len(pairs) < TWO_FACES_SHARE * len(frames):
+        return None
+    width, height = source_size
+    scale = width / frames.shape[2]
+    ordered = [sorted(pair, key=_centre) for pair in pairs]
+    win_h = int(height * SPLIT_HEIGHT) // 2 * 2
+    win_w = min(width, round(win_h * 9 / 8)) // 2 * 2
+    windows = []
+    for side in (0, 1):
+        cx = float(np.median([_centre(p[side]) for p in ordered])) * scale
+        cy = float(np.median([p[side][1] + p[side][3] / 2 for p in ordered])) * scale
+        x = int(min(max(cx - win_w / 2, 0), width - win_w))
+        y = int(min(max(cy - win_h / 2, 0), height - win_h))
+        windows.append((x, y, win_w, win_h))
+    return windows[0], windows[1]
 
 
 def _filled(centres: list[float | None], cuts: list[bool]) -> list[float]:

@@ -42,7 +42,12 @@ from viralclipper.ui.youtube import ChannelsSection, ChannelsState, read_channel
 
 ANALYZERS = {"auto": "Automatic", "llm": "LLM", "offline": "Offline"}
 FORMATS = {"horizontal": "16:9 original", "vertical": "9:16 vertical"}
-LAYOUTS = {"auto": "Follow the speaker", "center": "Centre crop", "fit": "Whole frame"}
+LAYOUTS = {
+    "auto": "Follow the speaker",
+    "center": "Centre crop",
+    "fit": "Whole frame",
+    "split": "Two people stacked",
+}
 CAPTIONS = {
     "auto": "Bold on vertical clips",
     "bold": "Bold",
