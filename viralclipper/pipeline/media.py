@@ -3,7 +3,6 @@ progress and cancellation."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -249,7 +248,7 @@ def read_frames(
 
 
 TARGET_LUFS = -14.0
-PEAK_CEILING = 0.7943  # -2 dBFS at 192 kHz, so the true peak stays under -1 dB after AAC
+PEAK_CEILING = 0.75  # -2.5 dBFS: room for inter-sample peaks and AAC, true peak under -1 dB
 LOUDNESS_PASSES = 4  # measurements: the source, then up to three of the corrected gain
 LOUDNESS_TOLERANCE = 0.5  # LU
 MAX_GAIN_DB = 24.0
@@ -259,7 +258,7 @@ def loudness_filter(media: Path, info: MediaInfo, start: float, duration: float)
     """The audio filter that brings the span to -14 LUFS (EBU R128) with its true peak under
     -1 dB, or None when the span is silent. The gain goes before a true-peak limiter, which
     takes some loudness back: so the result is measured and the gain corrected (secant steps)."""
-    loudness = _integrated_loudness(media, info, start, duration, "anull")
+    loudness = _integrated_loudness(media, info, start, duration, "aresample=48000")
     if loudness is None:
         return None
     tried = [(0.0, loudness)]
@@ -277,8 +276,8 @@ def loudness_filter(media: Path, info: MediaInfo, start: float, duration: float)
 
 def _loudness_chain(gain: float) -> str:
     return (
-        f"volume={gain:.2f}dB,aresample=192000,"
-        f"alimiter=limit={PEAK_CEILING}:attack=1:release=60:level=false,aresample=48000"
+        f"aresample=48000,volume={gain:.2f}dB,"
+        f"alimiter=limit={PEAK_CEILING}:attack=1:release=60:level=false"
     )
 
 
@@ -289,16 +288,13 @@ def _integrated_loudness(
     cmd = [
         *(ffmpeg_binary(), "-hide_banner", "-nostdin", "-loglevel", "info"),
         *("-ss", f"{start:.3f}", *ffmpeg_input(media, info), "-t", f"{duration:.3f}"),
-        *("-map", "0:a:0", "-af", f"{chain},loudnorm=print_format=json"),
+        *("-map", "0:a:0", "-af", f"{chain},ebur128"),
         *("-f", "null", "-"),
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", result.stderr)
+    summary = result.stderr.rpartition("Summary:")[2]
+    found = re.search(r"I:\s+(-?[\d.]+|-?inf) LUFS", summary)
     if result.returncode != 0 or not found:
         raise PipelineError(f"The loudness of {media.name} could not be measured")
-    value = json.loads(found.group(0))["input_i"]
-    try:
-        loudness = float(value)
-    except ValueError:
-        return None
+    loudness = float(found.group(1))
     return loudness if np.isfinite(loudness) and loudness > -70 else None
