@@ -38,6 +38,7 @@ class FakeGoogle:
     videos: list[dict] = field(default_factory=list)  # the metadata of each finished upload
     requests: list[str] = field(default_factory=list)  # "METHOD path"
     issued: int = 0
+    expired_tokens: set[str] = field(default_factory=set)  # access tokens answered 401
 
     def client_secrets(self, folder: Path) -> Path:
         path = folder / "client_secret.json"
@@ -111,6 +112,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif url.path == "/revoke":
             google.revoked.append(parse_qs(body.decode())["token"][0])
             self._json(200, {})
+        elif self.headers.get("Authorization", "").removeprefix("Bearer ") in google.expired_tokens:
+            self._json(401, {"error": {"code": 401, "message": "Invalid Credentials"}})
         elif url.path == "/upload/youtube/v3/videos":
             session = f"{google.base}/upload/session/{len(google.uploads) + 1}"
             google.uploads[session] = bytearray()

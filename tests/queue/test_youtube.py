@@ -181,3 +181,18 @@ def test_the_cli_publishes_to_a_channel_by_name(
     assert google.videos[0]["status"]["publishAt"] == at
     assert cli.main(["clips", "publish", str(clip.id), "--channel", "nope"]) == 1
     assert "no connected channel named 'nope'" in capsys.readouterr().err
+
+
+def test_a_token_refreshed_during_the_upload_is_kept(
+    backend: Backend, user: User, google: FakeGoogle, tmp_path: Path
+):
+    account = connect(user)
+    clip = make_clip(user, tmp_path)
+    old = json.loads(store.account_token(account))["token"]
+    google.expired_tokens.add(old)  # Google answers 401 before the token's stated expiry
+    publication = youtube.publish(user.id, clip.id, account.id, youtube.suggested_details(clip))
+    youtube.run_publication(publication.id)
+    done = store.get_publication(publication.id)
+    assert done is not None and done.status == "published", done and done.error
+    kept = json.loads(store.account_token(store.get_account(account.id)))  # type: ignore[arg-type]
+    assert kept["token"] != old

@@ -281,10 +281,24 @@ def _upload(publication: YouTubePublication, sleep: Callable[[float], None]) -> 
     credentials = oauth.credentials_from(store.account_token(account))
     if oauth.fresh(credentials):
         store.store_token(account.id, credentials.to_json())
+    token = credentials.token
+    try:
+        return _send(publication, Path(clip.video_path), credentials, sleep)
+    finally:
+        if credentials.token != token:  # refreshed during the upload (a 401 on the way)
+            store.store_token(account.id, credentials.to_json())
+
+
+def _send(
+    publication: YouTubePublication,
+    video: Path,
+    credentials: Any,
+    sleep: Callable[[float], None],
+) -> str:
     return upload_video(
         oauth.authorized_http(credentials),
         get_settings().youtube_api_url,
-        Path(clip.video_path),
+        video,
         _details(publication),
         _progress_writer(publication.id),
         session_uri=publication.upload_session,
