@@ -66,3 +66,18 @@ async def test_the_clip_editor_retitles_favourites_and_deletes(user: User) -> No
     user.find(marker="favourites-filter").click()
     await user.should_see("1 clip", retries=30)
     assert [c.id for c in clips.list_clips(user_id=account.id, favourites=True)] == [second.id]
+
+
+async def test_a_new_clip_from_the_transcript_and_the_clip_ranges_shaded(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Talk")
+    await user.open(f"/jobs/{job.id}")
+    assert user.find(marker="in-clip").elements  # the lines the clips cover are shaded
+    user.find(marker="new-clip").click()
+    user.find(marker="new-clip-start").clear().type("40")
+    user.find(marker="new-clip-end").clear().type("52.5")
+    user.find(marker="new-clip-save").click()
+    await user.should_see("New clip: it is being rendered.", retries=30)
+    made = [c for c in clips.list_clips(job_id=job.id) if c.score == 0]
+    assert [(c.start, c.end, c.rendering, c.edited) for c in made] == [(40.0, 52.5, True, True)]
+    assert made[0].run_id == clips.list_clips(job_id=job.id)[0].run_id

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from viralclipper.models import runs
 from viralclipper.models.db import session
-from viralclipper.models.tables import Clip, Job, YouTubePublication, utcnow
+from viralclipper.models.tables import AnalysisRun, Clip, Job, YouTubePublication, utcnow
 
 PUBLISH_STATUSES = (None, "uploading", "published", "failed")
 ClipOrder = Literal["score", "date"]
@@ -219,6 +219,21 @@ def undo_edits(clip_id: int) -> Clip:
         for name, value in (clip.original or {}).items():
             setattr(clip, name, value)
         clip.edited, clip.original = False, None
+        db.add(clip)
+        db.flush()
+        db.refresh(clip)
+    return clip
+
+
+def add_clip(run_id: int, **fields: Any) -> Clip:
+    """A clip the user made, added to a run after its others (by rank)."""
+    _check_fields(fields)
+    with session() as db:
+        run = db.get(AnalysisRun, run_id)
+        if run is None:
+            raise LookupError(f"There is no analysis run with id {run_id}.")
+        last = db.exec(select(func.max(Clip.rank)).where(col(Clip.run_id) == run_id)).one()
+        clip = Clip(job_id=run.job_id, run_id=run_id, **{"rank": (last or 0) + 1, **fields})
         db.add(clip)
         db.flush()
         db.refresh(clip)

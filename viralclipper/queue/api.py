@@ -263,6 +263,52 @@ def _render_again(clip: Clip, job: Job, *, in_background: bool = True) -> Clip:
     return clip
 
 
+def _check_range(job: Job, start: float, end: float) -> None:
+    """NotAllowedNow unless start..end lies within the video and lasts long enough."""
+    length = _source_length(job)
+    if start < 0 or (length is not None and end > length + 0.05):
+        raise NotAllowedNow(f"A clip must lie within the video (0 to {length or 0:.1f} s).")
+    if end - start < MIN_CLIP_SECONDS:
+        raise NotAllowedNow(f"A clip must last at least {MIN_CLIP_SECONDS:g} s.")
+
+
+NEW_CLIP_TITLE_WORDS = 8
+
+
+def add_clip(
+    job_id: int,
+    start: float,
+    end: float,
+    user_id: int | None = None,
+    *,
+    title: str | None = None,
+    in_background: bool = True,
+) -> Clip:
+    """A new clip of the job's current analysis from a range the user chose (on the
+    transcript), rendered as a queued task. Its title defaults to the range's first words."""
+    job = _owned(job_id, user_id)
+    if job.status not in FINISHED_STATES or job.current_run_id is None:
+        raise NotAllowedNow(f"Job {job_id} has no finished analysis to add a clip to.")
+    start, end = round(float(start), 3), round(float(end), 3)
+    _check_range(job, start, end)
+    transcript = load_transcript(job)
+    words = transcript.words_between(start, end) if transcript else []
+    spoken = " ".join("".join(w.text for w in words).split())
+    title = " ".join((title or "").split()) or " ".join(spoken.split()[:NEW_CLIP_TITLE_WORDS])
+    clip = clip_store.add_clip(
+        job.current_run_id,
+        start=start,
+        end=end,
+        score=0.0,
+        title=title or "New clip",
+        quote=spoken or None,
+        criteria=[],
+        edited=True,
+    )
+    jobs.add_event(job_id, "info", f"new clip {start:.1f}-{end:.1f} s")
+    return _render_again(clip, job, in_background=in_background)
+
+
 def edit_clip(
     clip_id: int,
     user_id: int | None = None,
@@ -279,11 +325,7 @@ def edit_clip(
     clip, job = _owned_clip(clip_id, user_id)
     new_start = clip.start if start is None else round(float(start), 3)
     new_end = clip.end if end is None else round(float(end), 3)
-    length = _source_length(job)
-    if new_start < 0 or (length is not None and new_end > length + 0.05):
-        raise NotAllowedNow(f"A clip must lie within the video (0 to {length or 0:.1f} s).")
-    if new_end - new_start < MIN_CLIP_SECONDS:
-        raise NotAllowedNow(f"A clip must last at least {MIN_CLIP_SECONDS:g} s.")
+    _check_range(job, new_start, new_end)
     changes: dict = {}
     if (new_start, new_end) != (clip.start, clip.end):
         changes.update(start=new_start, end=new_end)

@@ -12,6 +12,7 @@ from viralclipper.models import clips, jobs, runs
 from viralclipper.models.jobs import (
     FINISHED_STATES,
     STAGE_STATUS,
+    JobActionError,
     JobStatus,
     can_reanalyze,
     can_retry,
@@ -114,6 +115,7 @@ class JobView:
         self.chip: StatusChip | None = None
         self.progress: JobProgress | None = None
         self.player: ui.video | None = None
+        self.picked = 0.0  # the transcript line last clicked, in seconds
         live.seen(self.job.id, self.job.status)
         self.reload_soon = live.debounced(self.reload)
         live.on_update(self.on_update)
@@ -334,29 +336,86 @@ class JobView:
                 "text-sm text-grey-6"
             )
             return
-        if self.player is not None:
-            ui.label("Click a line to play from there.").classes("text-xs text-grey-6 -mt-2")
+        with ui.row().classes("w-full items-center -mt-2"):
+            if self.player is not None:
+                ui.label("Click a line to play from there; shaded lines are in a clip.").classes(
+                    "text-xs text-grey-6 grow"
+                )
+            if self.job.status in FINISHED_STATES and self.data.current_run is not None:
+                ui.button("New clip", icon="add", on_click=self.new_clip).props(
+                    "flat dense no-caps"
+                ).mark("new-clip")
+        ranges = [(clip.start, clip.end) for clip in self.data.clips]
         with ui.scroll_area().classes("w-full h-96"):
             for sentence in lines:
-                start = float(sentence["start"])
+                start, end = float(sentence["start"]), float(sentence["end"])
+                in_clip = any(a < end and start < b for a, b in ranges)
                 with (
                     ui.row()
                     .classes(
                         "w-full gap-3 no-wrap items-start py-1 px-2 rounded "
-                        "cursor-pointer hover:bg-indigo-1"
+                        "cursor-pointer hover:bg-indigo-1" + (" bg-amber-1" if in_clip else "")
                     )
                     .on("click", lambda s=start: self.seek(s)) as line
                 ):
-                    line.mark("transcript-line")
+                    line.mark("transcript-line", *(["in-clip"] if in_clip else []))
                     ui.label(format_seconds(start)).classes(
                         "text-xs font-mono text-primary mt-0.5 w-12 shrink-0"
                     )
                     ui.label(sentence["text"].strip()).classes("text-sm text-grey-9")
 
     def seek(self, seconds: float) -> None:
+        self.picked = seconds  # where a new clip starts
         if self.player is not None:
             self.player.seek(seconds)
             self.player.play()
+            # the player stays in view when the line clicked is far below it
+            ui.run_javascript(
+                f"document.getElementById('c{self.player.id}')"
+                ".scrollIntoView({block: 'nearest', behavior: 'smooth'})"
+            )
+
+    def new_clip(self) -> None:
+        """A clip from a range of the transcript: from the line last clicked, 20 s long."""
+        start_at = self.picked
+        with (
+            ui.context.client.content,
+            ui.dialog() as dialog,
+            ui.card().classes("w-[26rem] p-5 gap-3"),
+        ):
+            ui.label("New clip").classes("text-h6")
+            title = ui.input("Title (default: its first words)").classes("w-full")
+            with ui.row().classes("w-full gap-3 no-wrap"):
+                start = ui.number("Start (s)", value=start_at, step=0.5, format="%.2f", min=0)
+                end = ui.number("End (s)", value=start_at + 20, step=0.5, format="%.2f", min=0)
+            start.props("outlined dense").mark("new-clip-start")
+            end.props("outlined dense").mark("new-clip-end")
+
+            async def create() -> None:
+                try:
+                    await io_bound(
+                        lambda: api.add_clip(
+                            self.job.id,
+                            float(start.value),
+                            float(end.value),
+                            self.user.id,
+                            title=title.value,
+                        )
+                    )
+                except JobActionError as exc:
+                    ui.notify(str(exc), type="warning")
+                    return
+                dialog.close()
+                ui.notify("New clip: it is being rendered.")
+                await self.reload()
+
+            with ui.row().classes("w-full justify-end gap-2"):
+                ui.button("Cancel", on_click=dialog.close).props("flat no-caps")
+                ui.button("Make clip", icon="content_cut", on_click=create).props(
+                    "unelevated no-caps"
+                ).mark("new-clip-save")
+        dialog.on("hide", dialog.delete)
+        dialog.open()
 
     async def act(self, action, done: str) -> None:
         if await job_action(action, self.job.id, self.user.id):
