@@ -343,6 +343,8 @@ class ClipSettings(BaseModel):
 
 
 CLIP_DEFAULTS = {name for name in ClipSettings.model_fields if name != "criteria"}
+# the render settings a single clip may have of its own
+CLIP_RENDER_SETTINGS = frozenset({"output_format", "layout", "captions"})
 # the clip settings that choose the moments; every other one shapes how a clip is rendered
 ANALYSIS_SETTINGS = frozenset(
     {"criteria", "min_clip_seconds", "max_clip_seconds", "min_score", "max_clips", "analyzer"}

@@ -104,3 +104,17 @@ def test_a_fixed_caption_word_is_in_the_srt_and_the_vtt(done_job: int):
         api.fix_caption_word(clip.id, clip.end + 30, "x")
     undone = api.undo_clip_edits(clip.id)
     assert undone.word_fixes == {} and not undone.edited
+
+
+def test_one_clip_gets_its_own_format(done_job: int):
+    clip = clips.list_clips(job_id=done_job)[0]
+    vertical = api.set_clip_render(clip.id, output_format="vertical", in_background=False)
+    info = probe(Path(vertical.video_path))
+    assert info.height > info.width and vertical.render_options == {"output_format": "vertical"}
+    other = clips.list_clips(job_id=done_job)[1]
+    assert probe(Path(other.video_path)).width > probe(Path(other.video_path)).height
+
+    with pytest.raises(api.NotAllowedNow, match="(?i)caption"):
+        api.set_clip_render(clip.id, captions="comic-sans")
+    with pytest.raises(api.NotAllowedNow, match="max_clips"):
+        api.set_clip_render(clip.id, max_clips="3")

@@ -186,7 +186,7 @@ def run_clips(run_id: int) -> list[Clip]:
         return list(db.exec(query).all())
 
 
-EDITABLE = ("start", "end", "title", "hook", "word_fixes")
+EDITABLE = ("start", "end", "title", "hook", "word_fixes", "render_options")
 
 
 def edit_clip(clip_id: int, **changes: Any) -> Clip:

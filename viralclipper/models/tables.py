@@ -329,6 +329,13 @@ class Clip(SQLModel, table=True):
         nullable=False,
         sa_column_kwargs={"server_default": "{}"},
     )
+    # the clip's own render settings (output_format, layout, captions) over its job's
+    render_options: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_type=JSON,
+        nullable=False,
+        sa_column_kwargs={"server_default": "{}"},
+    )
     # the analysis's version (start, end, title, hook, word fixes), kept at the first edit: undo
     original: dict[str, Any] | None = _json()
     render_key: str | None = None  # the range and render settings its files were made with

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from viralclipper.config import get_settings
+from viralclipper.config import CLIP_RENDER_SETTINGS, SettingsError, get_settings
 from viralclipper.models import clips as clip_store
 from viralclipper.models import jobs, runs
 from viralclipper.models.jobs import (
@@ -379,6 +379,30 @@ def nudge_clip(
     return edit_clip(clip_id, user_id, end=target)
 
 
+def set_clip_render(
+    clip_id: int,
+    user_id: int | None = None,
+    *,
+    in_background: bool = True,
+    **settings: str,
+) -> Clip:
+    """Give one clip its own format, 9:16 layout or caption preset (`CLIP_RENDER_SETTINGS`),
+    and render it again; NotAllowedNow with one sentence for an unknown or bad value."""
+    clip, job = _owned_clip(clip_id, user_id)
+    unknown = sorted(set(settings) - CLIP_RENDER_SETTINGS)
+    if unknown:
+        raise NotAllowedNow(f"A clip's {', '.join(unknown)} cannot be set on its own.")
+    wanted = {**(clip.render_options or {}), **settings}
+    try:
+        job.clip_settings.updated(**wanted)
+    except SettingsError as error:
+        raise NotAllowedNow(str(error)) from None
+    if wanted == (clip.render_options or {}):
+        return clip
+    edited = clip_store.edit_clip(clip_id, render_options=wanted)
+    return _render_again(edited, job, in_background=in_background)
+
+
 MAX_WORD_CHARS = 60
 
 
@@ -406,16 +430,14 @@ def fix_caption_word(
 
 
 def undo_clip_edits(clip_id: int, user_id: int | None = None) -> Clip:
-    """Back to the analysis's version of the clip, rendered again when its range changed."""
+    """Back to the analysis's version of the clip, rendered again when what its files are made
+    from (range, caption words, render settings) changed."""
     clip, job = _owned_clip(clip_id, user_id)
     if not clip.edited:
         return clip
     restored = clip_store.undo_edits(clip_id)
-    if (restored.start, restored.end, restored.word_fixes) != (
-        clip.start,
-        clip.end,
-        clip.word_fixes,
-    ):
+    rendered_from = ("start", "end", "word_fixes", "render_options")
+    if any(getattr(restored, name) != getattr(clip, name) for name in rendered_from):
         return _render_again(restored, job)
     publish(job)
     return restored

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from viralclipper.config import get_settings
+from viralclipper.config import ClipSettings, get_settings
 from viralclipper.models import clips as clip_store
 from viralclipper.models import jobs, runs
 from viralclipper.models.instance import effective_settings
@@ -424,8 +424,13 @@ def rerender_clip(clip_id: int) -> None:
     publish(jobs.update_job(job.id))
 
 
+def clip_options(job: Job, clip: Clip) -> ClipSettings:
+    """The settings a clip is rendered with: its job's, with the clip's own render settings."""
+    return job.clip_settings.updated(**(clip.render_options or {}))
+
+
 def _render_again(clip: Clip, job: Job) -> None:
-    options = job.clip_settings
+    options = clip_options(job, clip)
     media = recorded(job.media_path, "downloaded video")
     cache.use(media)
     folder = job_dir(job.id) / "edits"

@@ -19,6 +19,21 @@ from viralclipper.ui.components import clip_card, confirm
 from viralclipper.ui.io import io_bound
 
 Changed = Callable[[], Awaitable[None]]
+# what a clip may have of its own, as the editor offers it
+RENDER_CHOICES: dict[str, tuple[str, dict[str, str]]] = {
+    "output_format": ("Format", {"horizontal": "16:9", "vertical": "9:16"}),
+    "layout": ("9:16 layout", {"auto": "Automatic", "center": "Center crop", "fit": "Fit"}),
+    "captions": (
+        "Captions",
+        {
+            "auto": "Automatic",
+            "none": "None",
+            "bold": "Bold",
+            "classic": "Classic",
+            "minimal": "Minimal",
+        },
+    ),
+}
 NUDGES: list[tuple[str, Literal[-1, 1], api.Step]] = [
     ("− word", -1, "word"),
     ("− 0.5 s", -1, "half_second"),
@@ -121,20 +136,37 @@ class ClipEditor:
                 "Move an end by a word or by half a second, anywhere in the video. A new range "
                 "is rendered again; the current file plays until then."
             ).classes("text-xs text-grey-7")
+            own = clip.render_options or {}
+            with ui.row().classes("w-full gap-2 no-wrap"):
+                render = {
+                    name: ui.select(
+                        {"": "As its job", **choices}, value=own.get(name, ""), label=label
+                    )
+                    .props("outlined dense options-dense")
+                    .classes("grow")
+                    .mark(f"edit-{name}")
+                    for name, (label, choices) in RENDER_CHOICES.items()
+                }
             with ui.row().classes("w-full justify-end gap-2"):
                 ui.button("Cancel", on_click=dialog.close).props("flat no-caps")
 
                 async def save() -> None:
-                    await self._do(
-                        api.edit_clip,
-                        clip.id,
-                        start=float(start.value),
-                        end=float(end.value),
-                        title=title.value,
-                        hook=hook.value,
-                        done="Clip saved.",
-                        dialog=dialog,
-                    )
+                    chosen = {k: field.value for k, field in render.items() if field.value}
+                    changed = {k: v for k, v in chosen.items() if own.get(k) != v}
+
+                    def edit(user_id: int) -> None:
+                        api.edit_clip(
+                            clip.id,
+                            user_id,
+                            start=float(start.value),
+                            end=float(end.value),
+                            title=title.value,
+                            hook=hook.value,
+                        )
+                        if changed:
+                            api.set_clip_render(clip.id, user_id, **changed)
+
+                    await self._do(edit, done="Clip saved.", dialog=dialog)
 
                 ui.button("Save", icon="save", on_click=save).props("unelevated no-caps").mark(
                     "edit-save"
