@@ -104,6 +104,9 @@ async def test_publish_a_clip_and_watch_it_finish(user: User, google: FakeGoogle
     await user.should_not_see(marker=f"clip-{clip.id}", retries=20)
     user.find(marker="published-filter").elements.pop().set_value("published")
     await user.should_see(marker=f"clip-{clip.id}", retries=20)
+    await user.should_see(marker=f"youtube-link-{clip.id}")
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see(marker=f"youtube-link-{clip.id}")
 
 
 async def test_a_failed_upload_is_tried_again_and_resumes(user: User, google: FakeGoogle) -> None:

@@ -51,13 +51,16 @@ class ClipEditor:
         *,
         job: Job | None = None,
         on_publish: Callable[[int], Awaitable[None]] | None = None,
+        youtube_links: list[tuple[str, str]] | None = None,
     ) -> None:
         self.clip, self.user_id, self.on_change, self.job = clip, user_id, on_change, job
-        self.on_publish = on_publish
+        self.on_publish, self.youtube_links = on_publish, youtube_links
 
     def build(self) -> None:
         clip = self.clip
-        card = clip_card(clip, job=self.job, on_publish=self.on_publish)
+        card = clip_card(
+            clip, job=self.job, on_publish=self.on_publish, youtube_links=self.youtube_links
+        )
         with card, ui.row().classes("w-full items-center gap-1 px-2 pb-2"):
             ui.button(
                 icon="star" if clip.favourite else "star_border", on_click=self.toggle_favourite

@@ -154,6 +154,7 @@ def clip_card(
     job: Job | None = None,
     on_play=None,
     on_publish: Callable[[int], Awaitable[None]] | None = None,
+    youtube_links: list[tuple[str, str]] | None = None,
 ) -> ui.card:
     """Player, score, title, hook, reasoning, criteria chips and downloads of one clip."""
     with ui.card().tight().classes("w-full overflow-hidden") as card:
@@ -203,6 +204,10 @@ def clip_card(
                     ui.label(clip.reasoning).classes("text-sm text-grey-8")
         # at the bottom, so the downloads line up across a row of cards of different heights
         with ui.card_actions().classes("w-full justify-end gap-1 pt-0 mt-auto"):
+            for channel, url in youtube_links or []:
+                ui.button(channel, icon="smart_display").props(
+                    f"flat dense no-caps color=red-8 href={url} tag=a target=_blank"
+                ).tooltip("On YouTube").mark(f"youtube-link-{clip.id}")
             if clip.video_path and on_publish is not None:
                 ui.button(
                     "Publish", icon="smart_display", on_click=lambda: on_publish(clip.id)

@@ -189,6 +189,14 @@ def read_publish(user_id: int, clip_id: int) -> PublishState | None:
     )
 
 
+def youtube_links(clip_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Each clip's videos on YouTube as (channel, URL), in one query."""
+    return {
+        clip_id: [(p.channel_title or p.channel_id, p.url) for p in found if p.url]
+        for clip_id, found in store.publications_of(clip_ids).items()
+    }
+
+
 def publication_line(publication: YouTubePublication) -> str:
     where = publication.channel_title or publication.channel_id
     if publication.status == "published":

@@ -19,7 +19,7 @@ from viralclipper.ui.components import empty_state, job_title
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
-from viralclipper.ui.youtube import PublishDialog
+from viralclipper.ui.youtube import PublishDialog, youtube_links
 
 PAGE_SIZE = 12
 PUBLISHED_FILTERS = {
@@ -50,6 +50,7 @@ class GalleryPage:
     pages: int
     clips: list[Clip]
     jobs: dict[int, Job]
+    youtube_links: dict[int, list[tuple[str, str]]]
 
 
 @dataclass
@@ -93,7 +94,14 @@ def read_page(user_id: int, filters: Filters) -> GalleryPage:
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    return GalleryPage(total, page, pages, found, jobs.get_jobs(clip.job_id for clip in found))
+    return GalleryPage(
+        total,
+        page,
+        pages,
+        found,
+        jobs.get_jobs(clip.job_id for clip in found),
+        youtube_links([clip.id for clip in found]),
+    )
 
 
 class Gallery:
@@ -171,6 +179,7 @@ class Gallery:
                     self.reload,
                     job=data.jobs.get(clip.job_id),
                     on_publish=self.publisher.open,
+                    youtube_links=data.youtube_links[clip.id],
                 ).build()
         if data.pages > 1:
             with ui.row().classes("w-full justify-center"):

@@ -41,7 +41,7 @@ from viralclipper.ui.components import (
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
-from viralclipper.ui.youtube import PublishDialog
+from viralclipper.ui.youtube import PublishDialog, youtube_links
 
 # Quasar's dense timeline puts the subtitle (here the duration) above a heading-sized title:
 # show the stage name first, at body size, with its duration under it.
@@ -82,6 +82,7 @@ class JobPage:
     clips: list[Clip]
     events: list[JobEvent]
     runs: list[RunSummary]  # newest first
+    youtube_links: dict[int, list[tuple[str, str]]]
 
     @property
     def current_run(self) -> RunSummary | None:
@@ -97,12 +98,14 @@ def read_page(job_id: int, user_id: int) -> JobPage | None:
     job = jobs.get_job(job_id, user_id=user_id)
     if job is None:
         return None
+    found = clips.list_clips(job_id=job.id, order="score", limit=100)
     return JobPage(
         job,
         bool(job.media_path and Path(job.media_path).is_file()),
-        clips.list_clips(job_id=job.id, order="score", limit=100),
+        found,
         jobs.list_events(job.id, limit=200),
         runs.list_runs(job.id),
+        youtube_links([clip.id for clip in found]),
     )
 
 
@@ -149,7 +152,11 @@ class JobView:
                 with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
                     for clip in job_clips:
                         ClipEditor(
-                            clip, self.user.id, self.reload, on_publish=publisher.open
+                            clip,
+                            self.user.id,
+                            self.reload,
+                            on_publish=publisher.open,
+                            youtube_links=self.data.youtube_links[clip.id],
                         ).build()
             else:
                 with ui.card().classes("w-full"):
