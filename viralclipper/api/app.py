@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from viralclipper.api import auth, clips, errors, events, info, jobs, operations, settings, webhooks
+from viralclipper.api import (
+    auth,
+    clips,
+    errors,
+    events,
+    info,
+    jobs,
+    operations,
+    settings,
+    webhooks,
+    youtube,
+)
 from viralclipper.api.schemas import ERRORS
 
 ROUTERS = (
@@ -15,6 +26,7 @@ ROUTERS = (
     settings.router,
     events.router,
     webhooks.router,
+    youtube.router,
 )
 
 

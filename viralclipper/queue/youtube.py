@@ -173,6 +173,15 @@ def publish(
     return publication
 
 
+def publish_with(user_id: int, clip_id: int, account_id: int, **changes: Any) -> YouTubePublication:
+    """`publish` with the clip's suggested details, changed by `changes` (title, description,
+    tags, privacy, publish_at, made_for_kids): what the REST API does."""
+    clip = clip_store.get_clip(clip_id, user_id)
+    if clip is None:
+        raise PublishRefused(f"There is no clip {clip_id}.")
+    return publish(user_id, clip_id, account_id, replace(suggested_details(clip), **changes))
+
+
 def publish_to_channel(
     clip_id: int,
     channel: str,
