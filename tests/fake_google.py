@@ -39,6 +39,7 @@ class FakeGoogle:
     requests: list[str] = field(default_factory=list)  # "METHOD path"
     issued: int = 0
     expired_tokens: set[str] = field(default_factory=set)  # access tokens answered 401
+    granted: str = SCOPES  # the scopes the user leaves ticked on the consent page
 
     def client_secrets(self, folder: Path) -> Path:
         path = folder / "client_secret.json"
@@ -150,7 +151,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 "refresh_token": refresh,
                 "expires_in": 3600,
                 "token_type": "Bearer",
-                "scope": SCOPES,
+                "scope": google.granted,
             },
         )
 

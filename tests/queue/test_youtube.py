@@ -22,6 +22,7 @@ from viralclipper.models.clips import replace_clips
 from viralclipper.models.jobs import create_job
 from viralclipper.models.tables import Clip, User, YouTubeAccount, utcnow
 from viralclipper.pipeline.media import ffmpeg_binary
+from viralclipper.pipeline.progress import PipelineError
 from viralclipper.pipeline.publish import VideoDetails
 from viralclipper.queue import youtube
 
@@ -196,3 +197,10 @@ def test_a_token_refreshed_during_the_upload_is_kept(
     assert done is not None and done.status == "published", done and done.error
     kept = json.loads(store.account_token(store.get_account(account.id)))  # type: ignore[arg-type]
     assert kept["token"] != old
+
+
+def test_an_unticked_permission_is_explained(backend: Backend, user: User, google: FakeGoogle):
+    google.granted = "https://www.googleapis.com/auth/youtube.readonly"
+    with pytest.raises(PipelineError, match="did not grant every permission"):
+        connect(user)
+    assert store.list_accounts(user.id) == []
