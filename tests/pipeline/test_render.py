@@ -155,8 +155,8 @@ def loudness(path: Path) -> tuple[float, float]:
         check=True,
     )
     summary = result.stderr[result.stderr.rindex("Summary:") :]
-    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    integrated = float(re.search(r"I:\s+(\S+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(\S+) dBFS", summary).group(1))  # "-inf" for silence
     return integrated, peak
 
 
@@ -308,3 +308,18 @@ def test_thumbnails_fit_720_on_their_long_side(tmp_path):
             image = container.streams.video[0].codec_context
             expected = (720, 405) if size[0] > size[1] else (405, 720)
             assert framed((image.width, image.height), expected), (image.width, image.height)
+
+
+def test_a_silent_soundtrack_renders_without_being_amplified(tmp_path):
+    quiet = tmp_path / "quiet.mp4"
+    subprocess.run(
+        [ffmpeg_binary(), "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=3"]
+        + ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", "-c:v", "libx264"]
+        + ["-preset", "ultrafast", "-c:a", "aac", str(quiet)],
+        check=True,
+    )
+
+    out = render_clip(quiet, 0.5, 2.5, tmp_path / "clip.mp4", clip_options())
+
+    assert stream_facts(out)["audio"] == "aac"
+    assert loudness(out)[0] <= -70  # still silence, not amplified noise

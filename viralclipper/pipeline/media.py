@@ -249,52 +249,58 @@ def read_frames(
 
 TARGET_LUFS = -14.0
 PEAK_CEILING = 0.75  # -2.5 dBFS: room for inter-sample peaks and AAC, true peak under -1 dB
-LOUDNESS_PASSES = 4  # measurements: the source, then up to three of the corrected gain
-LOUDNESS_TOLERANCE = 0.5  # LU
-MAX_GAIN_DB = 24.0
+GAIN_GRID = (-12.0, -6.0, 0.0, 4.0, 8.0, 12.0, 16.0, 20.0, 24.0)  # dB tried in one pass
 
 
 def loudness_filter(media: Path, info: MediaInfo, start: float, duration: float) -> str | None:
     """The audio filter that brings the span to -14 LUFS (EBU R128) with its true peak under
-    -1 dB, or None when the span is silent. The gain goes before a true-peak limiter, which
-    takes some loudness back: so the result is measured and the gain corrected (secant steps)."""
-    loudness = _integrated_loudness(media, info, start, duration, "aresample=48000")
-    if loudness is None:
+    -1 dB, or None when the span is silent. The gain goes before a peak limiter, which takes some
+    loudness back, so one ffmpeg run measures the result of every gain on a grid and the gain
+    that reaches -14 LUFS is interpolated between them."""
+    levels = _loudness_by_gain(media, info, start, duration)
+    if levels[GAIN_GRID.index(0.0)] is None:
         return None
-    tried = [(0.0, loudness)]
-    gain = TARGET_LUFS - loudness
-    for _ in range(LOUDNESS_PASSES - 1):
-        gain = min(max(gain, -MAX_GAIN_DB), MAX_GAIN_DB)
-        reached = _integrated_loudness(media, info, start, duration, _loudness_chain(gain))
-        if reached is None or abs(TARGET_LUFS - reached) <= LOUDNESS_TOLERANCE:
-            break
-        (g0, l0), tried = tried[-1], [*tried, (gain, reached)]
-        slope = (reached - l0) / (gain - g0) if gain != g0 and reached != l0 else 1.0
-        gain += (TARGET_LUFS - reached) / max(slope, 0.1)
-    return _loudness_chain(min(max(gain, -MAX_GAIN_DB), MAX_GAIN_DB))
+    reached = [
+        (gain, level) for gain, level in zip(GAIN_GRID, levels, strict=True) if level is not None
+    ]
+    gain = float(np.interp(TARGET_LUFS, [r[1] for r in reached], [r[0] for r in reached]))
+    return f"aresample=48000,{_loudness_chain(gain)}"
 
 
 def _loudness_chain(gain: float) -> str:
-    return (
-        f"aresample=48000,volume={gain:.2f}dB,"
-        f"alimiter=limit={PEAK_CEILING}:attack=1:release=60:level=false"
-    )
+    return f"volume={gain:.2f}dB,alimiter=limit={PEAK_CEILING}:attack=1:release=60:level=false"
 
 
-def _integrated_loudness(
-    media: Path, info: MediaInfo, start: float, duration: float, chain: str
-) -> float | None:
-    """The span's integrated loudness (LUFS) after `chain`; None when it is silent."""
+_SUMMARY = re.compile(
+    r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:\s*Integrated loudness:\s*I:\s*(\S+) LUFS"
+)
+
+
+def _loudness_by_gain(
+    media: Path, info: MediaInfo, start: float, duration: float
+) -> list[float | None]:
+    """The span's integrated loudness (LUFS) after each gain of the grid and the limiter, from
+    one decode; None for a silent result."""
+    branches = "".join(f"[s{i}]" for i in range(len(GAIN_GRID)))
+    graph = [f"[0:a:0]aresample=48000,asplit={len(GAIN_GRID)}{branches}"]
+    graph += [f"[s{i}]{_loudness_chain(g)},ebur128[o{i}]" for i, g in enumerate(GAIN_GRID)]
+    outputs = [a for i in range(len(GAIN_GRID)) for a in ("-map", f"[o{i}]", "-f", "null", "-")]
     cmd = [
         *(ffmpeg_binary(), "-hide_banner", "-nostdin", "-loglevel", "info"),
-        *("-ss", f"{start:.3f}", *ffmpeg_input(media, info), "-t", f"{duration:.3f}"),
-        *("-map", "0:a:0", "-af", f"{chain},ebur128"),
-        *("-f", "null", "-"),
+        *("-ss", f"{start:.3f}", "-t", f"{duration:.3f}", *ffmpeg_input(media, info)),
+        *("-filter_complex", ";".join(graph), *outputs),
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    summary = result.stderr.rpartition("Summary:")[2]
-    found = re.search(r"I:\s+(-?[\d.]+|-?inf) LUFS", summary)
-    if result.returncode != 0 or not found:
+    # a filter graph set up again (a format change) prints summaries first: the last ones count
+    found = {int(n): value for n, value in _SUMMARY.findall(result.stderr)}
+    if result.returncode != 0 or len(found) != len(GAIN_GRID):
         raise PipelineError(f"The loudness of {media.name} could not be measured")
-    loudness = float(found.group(1))
+    return [_audible(found[n]) for n in sorted(found)]
+
+
+def _audible(value: str) -> float | None:
+    try:
+        loudness = float(value)
+    except ValueError:
+        return None
     return loudness if np.isfinite(loudness) and loudness > -70 else None
