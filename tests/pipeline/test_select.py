@@ -237,3 +237,28 @@ def test_with_the_audio_cuts_land_in_its_real_silence(tmp_path, shift):
         assert clip.start <= first[0] and last[1] <= clip.end  # whole words in
         assert first[0] - clip.start <= 0.15 + 0.011  # a small pad, not the neighbour's words
         assert clip.end - last[1] <= 0.15 + 0.011
+
+
+def test_on_a_generated_talk_every_clip_starts_and_ends_in_silence(
+    sample_audio: Path, sample_transcript: Transcript
+):
+    """The espeak talk as Whisper heard it: moments every few seconds, the cuts checked on the
+    real audio (the first and last 80 ms of every clip are silent)."""
+    with wave.open(str(sample_audio)) as w:
+        rate = w.getframerate()
+        audio = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16) / 32768.0
+    loud = np.percentile(np.abs(audio), 99)
+    moments = [moment(t, t + 20.0) for t in np.arange(0.0, sample_transcript.duration - 20, 4.3)]
+
+    clips = [
+        clip
+        for m in moments
+        for clip in select_clips([m], sample_transcript, envelope=Envelope.of_wav(sample_audio))
+    ]
+
+    assert len(clips) >= 8
+    for clip in clips:
+        for a in (clip.start, clip.end - 0.08):
+            window = audio[int(a * rate) : int((a + 0.08) * rate)]
+            if clip.start > 0.08 or a != clip.start:  # a clip at 0 s starts with the talk
+                assert np.abs(window).max() < loud / 20, (clip.start, clip.end, a)
