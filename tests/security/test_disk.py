@@ -21,7 +21,8 @@ from tests.queue.conftest import Backend, wait_for_status
 from tests.ui.browser import AppServer, app_server, chromium
 from tests.waiting import wait_for
 from viralclipper.config import get_settings
-from viralclipper.models import jobs
+from viralclipper.models import clips as clip_store
+from viralclipper.models import jobs, runs
 from viralclipper.models.tables import Job, User
 from viralclipper.pipeline.sample import SampleTalk
 from viralclipper.queue import api, cleanup
@@ -148,9 +149,11 @@ def test_cache_cap_evicts_the_least_recently_used_never_one_in_use(
     wait_for(reused.gone, 30, "the finished job's entry to go", details=backend.logs_tail)
     assert jobs.get_job(older.id).status == "completed"
 
-    api.reanalyze_job(older.id, user.id)  # its source is gone now: a clear failure
-    failed = wait_for_status(older.id, {"completed", "failed"}, backend)
-    assert failed.status == "failed" and "CACHE_MAX_GB" in failed.error_message
+    api.reanalyze_job(older.id, user.id)  # its source is gone now: the run fails clearly
+    assert wait_for_status(older.id, {"completed", "failed"}, backend).status == "completed"
+    latest = runs.list_runs(older.id)[0]  # the job keeps its earlier clips; the run says why
+    assert latest.run.status == "failed" and not latest.current
+    assert "CACHE_MAX_GB" in (latest.run.error_message or "")
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -223,7 +226,7 @@ def test_the_data_dir_and_everything_in_it_is_private(videos: VideoServer, short
         Path(downloaded.media_path).relative_to(data),
         Path(uploaded.media_path).relative_to(data),  # uploads/...
         Path(downloaded.audio_path).relative_to(data),
-        f"jobs/{downloaded.id}/clips/clip-01.mp4",
+        Path(clip_store.list_clips(job_id=downloaded.id)[0].video_path).relative_to(data),
         f"jobs/{downloaded.id}/transcript.json",
     ]
     assert [name for name in expected if not (data / name).exists()] == []
