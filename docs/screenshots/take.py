@@ -143,7 +143,9 @@ def take_all(out_dir: Path) -> None:
         names = list(TALKS)
         with (
             serve_directory(site_dir) as site,
-            app_server(Path(work) / "data", MAX_CLIPS="3", MAX_CLIP_SECONDS="25") as server,
+            app_server(
+                Path(work) / "data", MAX_CLIPS="3", MAX_CLIP_SECONDS="25", ALLOW_PRIVATE_URLS="true"
+            ) as server,
             chromium() as browser,
         ):
             camera = Camera(browser, server, out_dir)
