@@ -340,21 +340,6 @@ def write_probe(job_id: int, tag: str, until: float, writes: list[tuple[float, i
 # --- the browser -----------------------------------------------------------------------------
 
 
-def browser_log_in(browser, base: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    browser.get(base + "/login")
-    wait_for(
-        lambda: browser.find_elements(By.CSS_SELECTOR, "input[aria-label='Password']"),
-        15,
-        "the login form",
-    )
-    browser.find_element(By.CSS_SELECTOR, "input[aria-label='Email']").send_keys(EMAIL)
-    browser.find_element(By.CSS_SELECTOR, "input[aria-label='Password']").send_keys(PASSWORD)
-    browser.find_element(By.XPATH, "//button[normalize-space(.)='Log in']").click()
-    wait_for(lambda: browser.title.startswith("Dashboard"), 15, "the dashboard after login")
-
-
 @contextmanager
 def collector() -> Iterator[tuple[str, list[tuple[float, int, str]]]]:
     """A tiny HTTP server on 127.0.0.1 that keeps what the observer posts: yields its URL and
@@ -496,7 +481,7 @@ def web_app(name: str, env: dict[str, str], logs: Path) -> Iterator[str]:
 
 
 def bench_backend(name: str, loads: list[Load], site, talk: Path, work: Path) -> list[Phase]:
-    from tests.ui.browser import chromium
+    from tests.ui.browser import chromium, log_in_browser
     from viralclipper.models.users import create_user
 
     print(f"[{name}] starting ...", flush=True)
@@ -508,7 +493,7 @@ def bench_backend(name: str, loads: list[Load], site, talk: Path, work: Path) ->
         try:
             wait_for(lambda: len(watcher.running()) == RUNNING_JOBS, 30, "2 running jobs")
             with chromium() as browser, collector() as (collector_url, seen):
-                browser_log_in(browser, base)
+                log_in_browser(browser, base, EMAIL, PASSWORD)
                 watch_jobs_page(browser, base, collector_url)
                 phases = []
                 for load in loads:

@@ -194,3 +194,19 @@ def fetch_with_session(driver: Any, url: str) -> tuple[int, str, bytes]:
     request = urllib.request.Request(url, headers={"Cookie": cookies})
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.status, response.headers.get("Content-Type", ""), response.read()
+
+
+def log_in_browser(driver: Any, base_url: str, email: str, password: str) -> None:
+    """Log in through the login form; returns on the dashboard."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(base_url + "/login")
+    wait_for(
+        lambda: driver.find_elements(By.CSS_SELECTOR, "input[aria-label='Password']"),
+        15,
+        "the login form",
+    )
+    driver.find_element(By.CSS_SELECTOR, "input[aria-label='Email']").send_keys(email)
+    driver.find_element(By.CSS_SELECTOR, "input[aria-label='Password']").send_keys(password)
+    driver.find_element(By.XPATH, "//button[normalize-space(.)='Log in']").click()
+    wait_for(lambda: driver.title.startswith("Dashboard"), 15, "the dashboard after login")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from tests.lifecycle import run_to
@@ -10,6 +11,7 @@ from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Job
+from viralclipper.pipeline.media import ffmpeg_binary
 
 YOUTUBE_URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 
@@ -95,3 +97,41 @@ def make_completed_job(
         ],
     )
     return jobs.get_job(job.id)
+
+
+TOPICS = ("the launch", "hiring", "pricing", "the first customer", "burnout", "the pivot")
+
+
+def long_transcript(seconds: float) -> dict:
+    """A transcript as Whisper's batched mode writes it (30 s segments of timed words), one
+    numbered sentence every 4 s: "Point 1799 is about pricing." is unique and findable."""
+    segments, words = [], []
+    for index in range(int(seconds // 4)):
+        text = f" Point {index} is about {TOPICS[index % len(TOPICS)]}."
+        parts = text.split(" ")[1:]
+        for i, part in enumerate(parts):
+            at = index * 4 + i * 0.5
+            words.append({"start": at, "end": at + 0.4, "text": " " + part})
+        if index % 8 == 7 or (index + 1) * 4 >= seconds:
+            segments.append(
+                {
+                    "start": words[0]["start"],
+                    "end": words[-1]["end"],
+                    "text": "".join(w["text"] for w in words),
+                    "words": words,
+                }
+            )
+            words = []
+    return {"language": "en", "duration": seconds, "segments": segments}
+
+
+def make_video(path: Path, seconds: float) -> str:
+    """A real, playable MP4 (a test pattern and silence, H.264 + AAC) of `seconds`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=10"]
+        + ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", str(seconds)]
+        + ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)],
+        check=True,
+    )
+    return str(path)

@@ -81,6 +81,7 @@ async def test_media_is_served_with_ranges_and_only_to_the_owner(user: User) -> 
         f"/media/clips/{theirs.id}.mp4",
         f"/media/jobs/{theirs.job_id}/source",
         f"/media/jobs/{theirs.job_id}/clips.zip",
+        f"/media/jobs/{theirs.job_id}/lines.json",
         f"/media/clips.zip?ids={mine.id},{theirs.id}",
         f"/media/clips/{mine.id}.exe",
         "/media/clips/999.mp4",

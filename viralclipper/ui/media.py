@@ -1,5 +1,6 @@
-"""File routes: a clip's MP4/JPG/SRT/VTT (downloads named from its title), a job's source video
-and its export ZIP, only to their owner.
+"""File routes: a clip's MP4/JPG/SRT/VTT (downloads named from its title), a job's source video,
+its transcript lines (what the job page's transcript view shows) and its export ZIP, only to
+their owner.
 
 Anything else (no session, someone else's clip, a missing file) is a 404, so ids cannot be
 probed. Range requests are answered (206), so players can seek (api/files.py).
@@ -14,7 +15,7 @@ from pathlib import Path
 from fastapi import HTTPException
 from nicegui import app
 from starlette.background import BackgroundTask
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, JSONResponse
 
 from viralclipper.api.files import file_response
 from viralclipper.models import clips, jobs
@@ -95,12 +96,25 @@ async def job_source(job_id: int) -> FileResponse:
     return file_response(job.media_path or (job.source_url if job.upload else None), "video/mp4")
 
 
+async def job_lines(job_id: int) -> JSONResponse:
+    """The transcript as [[start, end, text], ...], one sentence a line: fetched by the page
+    after it has loaded, so a 2-hour transcript does not weigh on the page itself."""
+    job = await io_bound(jobs.get_job, job_id, await _owner())
+    if job is None:
+        raise HTTPException(status_code=404)
+    lines = await io_bound(api.transcript_lines, job)
+    return JSONResponse(lines, headers={"Cache-Control": "private, no-cache"})
+
+
 def register_routes() -> None:
     app.add_api_route(
         "/media/clips/{clip_id}.{kind}", clip_file, methods=["GET", "HEAD"], include_in_schema=False
     )
     app.add_api_route(
         "/media/jobs/{job_id}/source", job_source, methods=["GET", "HEAD"], include_in_schema=False
+    )
+    app.add_api_route(
+        "/media/jobs/{job_id}/lines.json", job_lines, methods=["GET"], include_in_schema=False
     )
     app.add_api_route(
         "/media/jobs/{job_id}/clips.zip", job_export, methods=["GET"], include_in_schema=False

@@ -41,6 +41,7 @@ from viralclipper.ui.components import (
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
+from viralclipper.ui.transcript import TranscriptView
 from viralclipper.ui.youtube import PublishDialog, youtube_links
 
 # Quasar's dense timeline puts the subtitle (here the duration) above a heading-sized title:
@@ -68,9 +69,7 @@ def register() -> None:
             if data is None:
                 not_found("job")
                 return
-            view = JobView(data, user, live)
-            await view.read_transcript()
-            view.build()
+            JobView(data, user, live).build()
 
 
 @dataclass
@@ -79,6 +78,7 @@ class JobPage:
 
     job: Job
     has_media: bool
+    has_transcript: bool
     clips: list[Clip]
     events: list[JobEvent]
     runs: list[RunSummary]  # newest first
@@ -102,6 +102,7 @@ def read_page(job_id: int, user_id: int) -> JobPage | None:
     return JobPage(
         job,
         bool(job.media_path and Path(job.media_path).is_file()),
+        bool(job.transcript_path and Path(job.transcript_path).is_file()),
         found,
         jobs.list_events(job.id, limit=200),
         runs.list_runs(job.id),
@@ -112,13 +113,11 @@ def read_page(job_id: int, user_id: int) -> JobPage | None:
 class JobView:
     def __init__(self, data: JobPage, user: User, live: LiveJobs) -> None:
         self.data, self.job, self.user = data, data.job, user
-        # the transcript is read again only when the job points to another one
-        self.transcript_lines: list[dict] = []
-        self.transcript_path: str | None = None
         self.chip: StatusChip | None = None
         self.progress: JobProgress | None = None
         self.player: ui.video | None = None
         self.picked = 0.0  # the transcript line last clicked, in seconds
+        self.transcript_view = TranscriptView(self.pick)
         live.seen(self.job.id, self.job.status)
         self.reload_soon = live.debounced(self.reload)
         live.on_update(self.on_update)
@@ -330,15 +329,8 @@ class JobView:
                         ui.label(event.message).classes("text-sm text-grey-9 break-words")
                         ui.label(format_time(event.created_at)).classes("text-xs text-grey-6")
 
-    async def read_transcript(self) -> None:
-        """Parse the transcript off the event loop, once per transcript file."""
-        if self.job.transcript_path != self.transcript_path:
-            self.transcript_lines = await io_bound(api.transcript_sentences, self.job)
-            self.transcript_path = self.job.transcript_path
-
     def transcript(self) -> None:
-        lines = self.transcript_lines
-        if not lines:
+        if not self.data.has_transcript:
             ui.label("The transcript appears here once the video is transcribed.").classes(
                 "text-sm text-grey-6"
             )
@@ -352,35 +344,13 @@ class JobView:
                 ui.button("New clip", icon="add", on_click=self.new_clip).props(
                     "flat dense no-caps"
                 ).mark("new-clip")
+        player_id = f"c{self.player.id}" if self.player is not None else None
         ranges = [(clip.start, clip.end) for clip in self.data.clips]
-        with ui.scroll_area().classes("w-full h-96"):
-            for sentence in lines:
-                start, end = float(sentence["start"]), float(sentence["end"])
-                in_clip = any(a < end and start < b for a, b in ranges)
-                with (
-                    ui.row()
-                    .classes(
-                        "w-full gap-3 no-wrap items-start py-1 px-2 rounded "
-                        "cursor-pointer hover:bg-indigo-1" + (" bg-amber-1" if in_clip else "")
-                    )
-                    .on("click", lambda s=start: self.seek(s)) as line
-                ):
-                    line.mark("transcript-line", *(["in-clip"] if in_clip else []))
-                    ui.label(format_seconds(start)).classes(
-                        "text-xs font-mono text-primary mt-0.5 w-12 shrink-0"
-                    )
-                    ui.label(sentence["text"].strip()).classes("text-sm text-grey-9")
+        self.transcript_view.build(self.job, player_id, ranges)
 
-    def seek(self, seconds: float) -> None:
-        self.picked = seconds  # where a new clip starts
-        if self.player is not None:
-            self.player.seek(seconds)
-            self.player.play()
-            # the player stays in view when the line clicked is far below it
-            ui.run_javascript(
-                f"document.getElementById('c{self.player.id}')"
-                ".scrollIntoView({block: 'nearest', behavior: 'smooth'})"
-            )
+    def pick(self, start: float, _end: float) -> None:
+        """A line was clicked (the browser has already sought the player there)."""
+        self.picked = start  # where a new clip starts
 
     def new_clip(self) -> None:
         """A clip from a range of the transcript: from the line last clicked, 20 s long."""
@@ -439,7 +409,6 @@ class JobView:
         data = await io_bound(read_page, self.job.id, self.user.id)
         if data is not None:
             self.data, self.job = data, data.job
-            await self.read_transcript()
             await self.body.refresh()
 
     def on_update(self, update: JobUpdate) -> None:
