@@ -24,6 +24,8 @@ from typing import Any
 from tests.waiting import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
+EMAIL = "first@example.com"
+PASSWORD = "correct horse battery"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 WINDOW = (1366, 900)
 # Small, fast jobs: the short generated talk gives two short clips with the offline analyzer.
@@ -196,6 +198,39 @@ def fetch_with_session(driver: Any, url: str) -> tuple[int, str, bytes]:
         return response.status, response.headers.get("Content-Type", ""), response.read()
 
 
+def emulate_phone(driver: Any, size: tuple[int, int]) -> None:
+    """Lay pages out as a phone of `size` CSS pixels would (headless windows are 500 px wide at
+    least): its viewport, its touch screen, its zoom-out when a page is wider than the screen."""
+    width, height = size
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 3, "mobile": True},
+    )
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+
+
+def fill(driver: Any, label: str, text: str) -> None:
+    """Type `text` into the input labelled `label`, replacing what it holds."""
+    from selenium.webdriver.common.by import By
+
+    field = driver.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']")
+    field.clear()
+    field.send_keys(text)
+
+
+def sign_up(driver: Any, server: AppServer, email: str = EMAIL, password: str = PASSWORD) -> None:
+    """Register the first user (the administrator) and wait for the dashboard, logged in."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(server.url("/register"))
+    wait_for(lambda: "first user" in driver.page_source, 15, "the register form")
+    fill(driver, "Email", email)
+    fill(driver, "Password", password)
+    fill(driver, "Repeat password", password)
+    driver.find_element(By.XPATH, "//button[normalize-space(.)='Create account']").click()
+    wait_for(lambda: driver.title.startswith("Dashboard"), 15, "the dashboard")
+
+
 def log_in_browser(driver: Any, base_url: str, email: str, password: str) -> None:
     """Log in through the login form; returns on the dashboard."""
     from selenium.webdriver.common.by import By
@@ -206,7 +241,7 @@ def log_in_browser(driver: Any, base_url: str, email: str, password: str) -> Non
         15,
         "the login form",
     )
-    driver.find_element(By.CSS_SELECTOR, "input[aria-label='Email']").send_keys(email)
-    driver.find_element(By.CSS_SELECTOR, "input[aria-label='Password']").send_keys(password)
+    fill(driver, "Email", email)
+    fill(driver, "Password", password)
     driver.find_element(By.XPATH, "//button[normalize-space(.)='Log in']").click()
     wait_for(lambda: driver.title.startswith("Dashboard"), 15, "the dashboard after login")

@@ -17,6 +17,7 @@ from tests.ui.browser import (
     chromium,
     descendants,
     fetch_with_session,
+    sign_up,
 )
 from tests.waiting import wait_for
 from viralclipper.pipeline.media import probe
@@ -26,9 +27,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
 ]
-EMAIL = "first@example.com"
-PASSWORD = "correct horse battery"
-
 # The row of the (only) job on the jobs page: its status chip and its progress percentage.
 JOB_ROW_STATE = """
 const chip = document.querySelector('.q-chip .q-chip__content');
@@ -70,22 +68,11 @@ def test_register_submit_watch_play_and_download(
     site, talk = talk_site
     with chromium() as browser:
 
-        def fill(label: str, text: str) -> None:
-            field = browser.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']")
-            field.clear()
-            field.send_keys(text)
-
         def click_button(text: str) -> None:
             browser.find_element(By.XPATH, f"//button[normalize-space(.)='{text}']").click()
 
         # register: the first user becomes admin and lands on the dashboard, logged in
-        browser.get(server.url("/register"))
-        wait_for(lambda: "first user" in browser.page_source, 15, "the register form")
-        fill("Email", EMAIL)
-        fill("Password", PASSWORD)
-        fill("Repeat password", PASSWORD)
-        click_button("Create account")
-        wait_for(lambda: browser.title.startswith("Dashboard"), 15, "the dashboard")
+        sign_up(browser, server)
         assert "Administrator" in browser.page_source  # the user menu (rendered, not opened)
 
         # submit the URL on the jobs page

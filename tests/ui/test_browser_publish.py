@@ -11,14 +11,12 @@ import pytest
 
 from tests.conftest import reset_process_state
 from tests.fake_google import FakeGoogle, fake_google
-from tests.ui.browser import AppServer, app_server, chromium, free_port
+from tests.ui.browser import AppServer, app_server, chromium, free_port, sign_up
 from tests.ui.data import make_completed_job
 from tests.waiting import wait_for
 from viralclipper.models.clips import list_clips
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-EMAIL = "first@example.com"
-PASSWORD = "correct horse battery"
 PROGRESS = (
     "const bar = document.querySelector('.q-dialog .q-linear-progress');"
     " return bar && bar.getAttribute('aria-valuenow');"
@@ -49,11 +47,6 @@ def test_connect_publish_and_watch_the_upload(server: AppServer, google: FakeGoo
 
     with chromium() as browser:
 
-        def fill(label: str, text: str) -> None:
-            field = browser.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']")
-            field.clear()
-            field.send_keys(text)
-
         def click(xpath: str) -> None:
             """Click once the element is there and stays (a live page may redraw it)."""
 
@@ -66,13 +59,7 @@ def test_connect_publish_and_watch_the_upload(server: AppServer, google: FakeGoo
 
             wait_for(clicked, 15, f"to click {xpath}")
 
-        browser.get(server.url("/register"))
-        wait_for(lambda: "first user" in browser.page_source, 15, "the register form")
-        fill("Email", EMAIL)
-        fill("Password", PASSWORD)
-        fill("Repeat password", PASSWORD)
-        click("//button[normalize-space(.)='Create account']")
-        wait_for(lambda: browser.title.startswith("Dashboard"), 15, "the dashboard")
+        sign_up(browser, server)
 
         # Settings → Connect YouTube: to (fake) Google, which consents, and back
         browser.get(server.url("/settings"))

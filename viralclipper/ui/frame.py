@@ -26,9 +26,18 @@ BRAND_COLORS = {
     "negative": "#dc2626",
 }
 
+# Every page: button labels as written (sentence case; Quasar capitalises them by default), and a
+# toast's buttons in the toast's own text colour (Quasar draws them in the primary colour: purple
+# on the red of an error).
+THEME_CSS = """
+.q-btn, .q-tab { text-transform: none; }
+.q-notification__actions { color: inherit; }
+"""
+
 
 def apply_theme() -> None:
     ui.colors(**BRAND_COLORS)
+    ui.add_css(THEME_CSS)
     ui.query("body").classes("bg-grey-1")
 
 
@@ -38,37 +47,63 @@ def frame(title: str, user: User) -> Iterator[LiveJobs]:
     apply_theme()
     ui.page_title(f"{title} · {APP_NAME}")
     path = context.client.page.path
+    items = NAVIGATION + ([("Users", "/users", "group")] if user.is_admin else [])
     with ui.header(elevated=False).classes(
-        "bg-white text-grey-9 border-b border-gray-200 px-4 py-2 items-center"
+        "bg-white text-grey-9 border-b border-gray-200 px-2 md:px-4 py-2 items-center no-wrap"
     ):
+        navigation_menu(items, path)
         with ui.link(target="/").classes("flex items-center gap-2 no-underline text-grey-9 mr-4"):
             ui.icon("movie_filter", color="primary", size="md")
             ui.label(APP_NAME).classes("text-h6 font-bold tracking-tight")
-        with ui.row().classes("gap-1 items-center"):
-            items = NAVIGATION + ([("Users", "/users", "group")] if user.is_admin else [])
+        with ui.row().classes("gap-1 items-center gt-sm"):
             for label, target, icon in items:
-                active = path == target or (target != "/" and path.startswith(target))
+                active = is_active(target, path)
                 button = ui.button(label, icon=icon, on_click=lambda t=target: ui.navigate.to(t))
-                button.props("flat no-caps" + (" color=primary" if active else " color=grey-8"))
+                button.props("flat" + (" color=primary" if active else " color=grey-8"))
                 if active:
                     button.classes("bg-indigo-1")
         ui.space()
-        with ui.button(icon="account_circle").props("flat round color=grey-8") as menu_button:
-            menu_button.mark("user-menu")
-            with ui.menu().props("anchor='bottom right' self='top right'"):
-                with ui.item().props("dense"), ui.item_section():
-                    ui.item_label(user.email).classes("font-medium")
-                    ui.item_label("Administrator" if user.is_admin else "Member").props("caption")
-                ui.separator()
-                ui.menu_item("Change password", on_click=lambda: ui.navigate.to("/account")).mark(
-                    "change-password-menu"
-                )
-                ui.menu_item("Log out", on_click=log_out).mark("logout")
+        user_menu(user)
     live = LiveJobs(context.client, user.id)
     live.on_update(live.toast_on_finish)
     with ui.column().classes("w-full max-w-screen-xl mx-auto p-4 md:p-6 gap-6"):
         ui.label(title).classes("text-h5 font-bold text-grey-9")
         yield live
+
+
+def is_active(target: str, path: str) -> bool:
+    return path == target or (target != "/" and path.startswith(target))
+
+
+def navigation_menu(items: list[tuple[str, str, str]], path: str) -> None:
+    """The navigation as a menu button, in place of the buttons, on screens narrower than 1024 px
+    (Quasar's `lt-md`): a phone keeps a one-row header."""
+    with ui.button(icon="menu").props("flat round color=grey-8").classes("lt-md") as button:
+        button.mark("navigation-menu")
+        with ui.menu().props("anchor='bottom left' self='top left'").classes("min-w-[14rem]"):
+            for label, target, icon in items:
+                active = is_active(target, path)
+                with ui.menu_item(on_click=lambda t=target: ui.navigate.to(t)).classes(
+                    "text-primary bg-indigo-1" if active else "text-grey-9"
+                ) as item:
+                    item.mark(f"navigation-{label.lower()}")
+                    with ui.item_section().props("avatar"):
+                        ui.icon(icon)
+                    ui.item_section(label)
+
+
+def user_menu(user: User) -> None:
+    with ui.button(icon="account_circle").props("flat round color=grey-8") as menu_button:
+        menu_button.mark("user-menu")
+        with ui.menu().props("anchor='bottom right' self='top right'"):
+            with ui.item().props("dense"), ui.item_section():
+                ui.item_label(user.email).classes("font-medium")
+                ui.item_label("Administrator" if user.is_admin else "Member").props("caption")
+            ui.separator()
+            ui.menu_item("Change password", on_click=lambda: ui.navigate.to("/account")).mark(
+                "change-password-menu"
+            )
+            ui.menu_item("Log out", on_click=log_out).mark("logout")
 
 
 async def log_out() -> None:
