@@ -125,11 +125,11 @@ def long_transcript(seconds: float) -> dict:
     return {"language": "en", "duration": seconds, "segments": segments}
 
 
-def make_video(path: Path, seconds: float) -> str:
+def make_video(path: Path, seconds: float, size: str = "320x180") -> str:
     """A real, playable MP4 (a test pattern and silence, H.264 + AAC) of `seconds`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [ffmpeg_binary(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=10"]
+        [ffmpeg_binary(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=10"]
         + ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", str(seconds)]
         + ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)],
         check=True,

@@ -5,7 +5,6 @@ width, vertical clips show two per row."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,11 +15,11 @@ import pytest
 
 from tests.conftest import reset_process_state
 from tests.ui.browser import AppServer, app_server, chromium, emulate_phone, sign_up
-from tests.ui.data import make_completed_job, make_job
+from tests.ui.data import make_completed_job, make_job, make_video
 from tests.waiting import wait_for
 from viralclipper.models.clips import list_clips
 from viralclipper.models.jobs import JobStatus
-from viralclipper.pipeline.media import ffmpeg_binary
+from viralclipper.pipeline.render import make_thumbnail
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 PHONE = (390, 844)
@@ -97,21 +96,10 @@ def phone_page(page: Page) -> Any:
     return pytest.param(page, id=page.name, marks=marks)
 
 
-def vertical_clip(folder: Path) -> tuple[Path, Path]:
-    """A real 1080x1920 clip and its thumbnail: the sizes the pages must fit on a phone."""
-    video, picture = folder / "vertical.mp4", folder / "vertical.jpg"
-    source = ["-f", "lavfi", "-i", "testsrc2=s=1080x1920:r=25:d=1"]
-    for output, options in ((video, ["-c:v", "libx264", "-preset", "ultrafast"]), (picture, [])):
-        subprocess.run(
-            [ffmpeg_binary(), "-loglevel", "error", "-y", *source, *options, "-frames:v", "25"]
-            + ([] if output == video else ["-update", "1"])
-            + [str(output)],
-            check=True,
-        )
-    return video, picture
-
-
-def make_clips_vertical(job_id: int, video: Path, picture: Path) -> None:
+def make_clips_vertical(job_id: int, folder: Path) -> None:
+    """Real 1080x1920 clips and their thumbnails: the sizes the pages must fit on a phone."""
+    video = Path(make_video(folder / "vertical.mp4", 1, size="1080x1920"))
+    picture = make_thumbnail(video, 0.0, folder / "vertical.jpg")
     for clip in list_clips(job_id=job_id):
         shutil.copyfile(video, clip.video_path)
         shutil.copyfile(picture, clip.thumbnail_path)
@@ -149,7 +137,7 @@ def phone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phone]:
         sign_up(driver, server)
         with writing_to(server):
             job = make_completed_job(1)
-            make_clips_vertical(job.id, *vertical_clip(folder))
+            make_clips_vertical(job.id, folder)
         found |= {page.name: measure(driver, server, page, job.id) for page in PAGES[2:]}
         yield Phone(server, driver, found)
 
