@@ -86,7 +86,6 @@ NOT_YET = {
     "jobs": "the jobs table scrolls sideways; the URL box is 27 px wide",
     "job": "clips one per row",
     "clips": "clips one per row",
-    "not found": "NiceGUI's own 404 page",
 }
 
 
@@ -187,6 +186,16 @@ def test_the_menu_button_navigates(phone: Phone) -> None:
     )
     driver.find_element(By.XPATH, "//*[contains(@class, 'q-menu')]//*[text()='Jobs']").click()
     wait_for(lambda: driver.title.startswith("Jobs"), 15, "the jobs page")
+
+
+def test_the_not_found_page_leads_back(phone: Phone) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = phone.driver
+    driver.get(phone.server.url("/no/such/page"))
+    wait_for(lambda: driver.title.startswith("Not found"), 15, "the not-found page")
+    driver.find_element(By.XPATH, "//button[contains(., 'Back to the dashboard')]").click()
+    wait_for(lambda: driver.title.startswith("Dashboard"), 15, "the dashboard")
 
 
 def test_a_failure_toast_is_readable(phone: Phone) -> None:
