@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline.fake_llm import FakeLLM, answer_from_prompt
+from viralclipper.pipeline.analyze import LLM_UNAVAILABLE
 from viralclipper.pipeline.media import probe
 from viralclipper.pipeline.sample import SampleTalk
 
@@ -178,3 +179,31 @@ def test_user_and_jobs_commands(tmp_path: Path):
 
     bad = run_cli("jobs", "add", "ftp://example.com/x", "--user", "ops@example.com", env=env)
     assert bad.returncode == 1 and "not a video URL" in bad.stderr
+
+
+def test_process_says_when_the_llm_was_unavailable_and_it_ranked_offline(
+    sample_talk: SampleTalk, tmp_path: Path
+):
+    with FakeLLM() as llm:
+        for _ in range(3):  # the request and the client's two retries
+            llm.fail(503, "overloaded", error_type="server_error", headers={"retry-after-ms": "5"})
+        result = run_cli(
+            "process",
+            str(sample_talk.path),
+            "--out",
+            str(tmp_path / "clips"),
+            "--analyzer",
+            "llm",
+            "--max-clips",
+            "1",
+            "--json",
+            env={
+                "OPENAI_BASE_URL": llm.url,
+                "OPENAI_MODEL": "fake-model",
+                "VIRALCLIPPER_DATA_DIR": str(tmp_path / "data"),
+            },
+        )
+    assert result.returncode == 0, result.stderr
+    notices = [line for line in result.stderr.splitlines() if line.startswith("notice: ")]
+    assert len(notices) == 1 and notices[0].startswith(f"notice: {LLM_UNAVAILABLE} (")
+    assert json.loads(result.stdout)  # the clips, ranked offline

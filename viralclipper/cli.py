@@ -80,8 +80,17 @@ def cmd_process(args: argparse.Namespace) -> int:
         .updated(**{name: value for name, value in overrides.items() if value is not None})
     )
     bar = StageProgress()
-    clips = process(args.source, Path(args.out), options, progress=bar)
+    notices: list[str] = []
+    clips = process(
+        args.source,
+        Path(args.out),
+        options,
+        progress=bar,
+        on_notice=notices.append,
+    )
     bar.finish()
+    for notice in notices:  # after the progress lines, where it is not overwritten
+        print(f"notice: {notice}", file=sys.stderr)
     manifest = [c.manifest_entry(Path(args.out)) for c in clips]
     if args.json:
         print(json.dumps(manifest, indent=2))

@@ -28,13 +28,7 @@ def shown(job_id: int) -> dict[str, int]:
 
 def reanalyze(job_id: int, user: User, backend: Backend) -> jobs.Job:
     api.reanalyze_job(job_id, user.id)
-    wait_for(
-        lambda: runs.open_run(job_id) is None and jobs.get_job(job_id).status in FINISHED,
-        120,
-        "the re-analysis to end",
-        details=backend.logs_tail,
-    )
-    return jobs.get_job(job_id)
+    return reanalyze_finished(job_id, backend)
 
 
 def latest_run(job_id: int) -> runs.RunSummary:
@@ -116,3 +110,51 @@ def test_reanalysis_runs_never_cost_the_job_its_clips(
     api.switch_run(job.id, second.run.id, user.id)
     assert jobs.get_job(job.id).current_run_id == second.run.id
     assert shown(job.id) == first
+
+
+def ready_in_open_run(job_id: int) -> list[clips.Clip]:
+    """The clips an analysis in progress has stored so far, each with its file on disk."""
+    run = runs.open_run(job_id)
+    ready = clips.run_clips(run.id) if run else []
+    return ready if ready and all(Path(c.video_path).is_file() for c in ready) else []
+
+
+def test_a_runs_clips_are_published_one_by_one_best_first(
+    backend: Backend, user: User, site: VideoServer
+):
+    backend.start_worker()
+    job = api.submit_job(user.id, site.url("talk.mp4"))
+    # the first analysis: its best clip is there while the next one renders, not yet shown
+    early = wait_for(
+        lambda: ready_in_open_run(job.id), 180, "a first clip", details=backend.logs_tail
+    )
+    assert [c.rank for c in early] == [1]
+    assert clips.list_clips(job.id) == []
+    assert wait_for_status(job.id, FINISHED, backend).status == "completed"
+    first = shown(job.id)
+    assert len(first) == 2
+
+    # a re-analysis that renders every clip again (9:16): its first clip is ready while the
+    # job still shows the earlier clips, and it is among the clips shown once the run completes
+    save_user_settings(user.id, output_format="vertical")
+    api.reanalyze_job(job.id, user.id)
+    early = wait_for(
+        lambda: ready_in_open_run(job.id), 120, "a re-rendered clip", details=backend.logs_tail
+    )
+    assert [c.rank for c in early] == [1] and early[0].video_path not in first
+    assert shown(job.id) == first
+    done = reanalyze_finished(job.id, backend)
+    assert done.status == "completed"
+    final = clips.list_clips(job.id)
+    assert final[0].id == early[0].id and final[0].video_path == early[0].video_path
+    assert len(final) == 2 and not set(shown(job.id)) & set(first)
+
+
+def reanalyze_finished(job_id: int, backend: Backend) -> jobs.Job:
+    wait_for(
+        lambda: runs.open_run(job_id) is None and jobs.get_job(job_id).status in FINISHED,
+        120,
+        "the re-analysis to end",
+        details=backend.logs_tail,
+    )
+    return jobs.get_job(job_id)

@@ -4,12 +4,18 @@ only when it would replace edited clips."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from nicegui.testing import User
 
+from tests.lifecycle import WORKER, run_to
 from tests.ui.conftest import logged_in
-from tests.ui.data import make_completed_job
-from viralclipper.models import clips, runs
+from tests.ui.data import make_completed_job, write_file
+from viralclipper.models import clips, jobs, runs
+from viralclipper.models.jobs import JobStatus
 from viralclipper.pipeline.analyze import LLM_UNAVAILABLE
+from viralclipper.queue import api
 
 
 async def test_runs_are_listed_with_their_notice_and_an_earlier_one_is_shown_again(
@@ -81,3 +87,67 @@ async def test_a_new_clip_from_the_transcript_and_the_clip_ranges_shaded(user: U
     made = [c for c in clips.list_clips(job_id=job.id) if c.score == 0]
     assert [(c.start, c.end, c.rendering, c.edited) for c in made] == [(40.0, 52.5, True, True)]
     assert made[0].run_id == clips.list_clips(job_id=job.id)[0].run_id
+
+
+async def test_a_running_analysis_shows_each_clip_as_soon_as_it_is_rendered(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Talk")
+    jobs.reanalyze_job(job.id, {"analyzer": "offline"})
+    run_to(job.id, JobStatus.ANALYZING)
+    run = runs.begin_run(job.id)
+    jobs.record_stage(job.id, "analyze", 0.1)
+    jobs.advance_job(job.id, WORKER)
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("Clips (2)")
+    await user.should_not_see("in progress")
+
+    # what the worker does as each clip's files are complete
+    folder = Path(job.media_path).parent
+    clips.add_run_clip(
+        run.id,
+        1,
+        {
+            "start": 30.0,
+            "end": 50.0,
+            "score": 91,
+            "title": "Fresh best",
+            "criteria": [],
+            "video_path": write_file(folder / "fresh.mp4"),
+            "thumbnail_path": write_file(folder / "fresh.jpg", 300),
+        },
+    )
+    jobs.update_job(job.id)
+    await user.should_see("Analysis #2 in progress: 1 clip ready", retries=30)
+    await user.should_see("Fresh best")
+    await user.should_see("Clips (2)")  # the job's clips stay until the run completes
+    assert [c.title for c in clips.list_clips(job_id=job.id)] == ["Talk clip 1", "Talk clip 2"]
+
+    clips.save_run_clips(run.id, [], 1.0)
+    jobs.record_stage(job.id, "slice", 1.0)
+    jobs.advance_job(job.id, WORKER)
+    await user.should_see("Clips (1)", retries=30)
+    await user.should_not_see("in progress")
+
+
+async def test_a_misheard_caption_word_is_fixed_in_the_editor(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Talk")
+    transcript = Path(job.transcript_path)
+    said = json.loads(transcript.read_text())
+    said["segments"][1]["words"] = [
+        {"start": 12.5 + i, "end": 13.3 + i, "text": f" {text}", "probability": 0.9}
+        for i, text in enumerate(["Nobody", "tells", "you", "this", "seekret."])
+    ]
+    transcript.write_text(json.dumps(said))
+    first = clips.list_clips(job_id=job.id)[0]
+    await user.open(f"/jobs/{job.id}")
+    user.find(marker=f"clip-{first.id}-edit").click()
+    await user.should_see("Caption words", retries=30)
+    user.find(marker="caption-word-4").click()
+    await user.should_see("Heard “seekret.” at 16.50 s; the captions say:")
+    user.find(marker="caption-fix").clear().type("secret.")
+    user.find(marker="caption-fix-save").click()
+    await user.should_see("Caption word fixed: the clip is rendered again.", retries=30)
+    fixed = clips.get_clip(first.id)
+    assert (fixed.word_fixes, fixed.edited, fixed.rendering) == ({"16.500": "secret."}, True, True)
+    assert [w.text for w in api.caption_words(first.id)][-1] == "secret."

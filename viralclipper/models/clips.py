@@ -28,7 +28,8 @@ def _check_fields(fields: dict[str, Any]) -> None:
 
 
 def save_run_clips(run_id: int, clips: list[dict[str, Any]], seconds: float = 0.0) -> list[Clip]:
-    """Store a run's rendered clips and make the run its job's current one (`runs.complete_run`).
+    """Store a run's rendered clips (after those `add_run_clip` stored) and make the run its
+    job's current one (`runs.complete_run`).
 
     Each dict holds Clip fields (start, end, score, title, ... video_path); `rank` defaults to
     the position in the list, starting at 1.
@@ -36,6 +37,13 @@ def save_run_clips(run_id: int, clips: list[dict[str, Any]], seconds: float = 0.
     for clip in clips:
         _check_fields(clip)
     return runs.complete_run(run_id, clips, seconds)
+
+
+def add_run_clip(run_id: int, rank: int, fields: dict[str, Any]) -> Clip:
+    """One clip of a run still running, stored as soon as it is rendered (`runs.add_clip`);
+    `save_run_clips` completes the run."""
+    _check_fields(fields)
+    return runs.add_clip(run_id, rank, fields)
 
 
 def replace_clips(job_id: int, clips: list[dict[str, Any]]) -> list[Clip]:

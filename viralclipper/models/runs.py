@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import case, delete, func, update
 from sqlmodel import col, select
 
 from viralclipper.models.db import session
@@ -104,10 +104,29 @@ def record_analysis(run_id: int, analyzer: str, notice: str | None, seconds: flo
     return run
 
 
+def add_clip(run_id: int, rank: int, fields: dict[str, Any]) -> Clip:
+    """One rendered clip of a run still running: stored at once, so the run's view can show it
+    while the others render (the job's current clips stay those of its current run)."""
+    with session() as db:
+        run = db.get_one(AnalysisRun, run_id)
+        clip = Clip(job_id=run.job_id, run_id=run_id, rank=rank, **fields)
+        db.add(clip)
+        db.flush()
+        db.refresh(clip)
+    return clip
+
+
+def clear_clips(run_id: int) -> None:
+    """Forget the clips a running run stored (its worker stopped mid-way and it starts over)."""
+    with session() as db:
+        db.exec(delete(Clip).where(col(Clip.run_id) == run_id))
+
+
 def complete_run(run_id: int, clips: list[dict[str, Any]], seconds: float) -> list[Clip]:
-    """The run's clips are rendered: store them and make the run the job's current one, in one
-    transaction (readers see the old clips or the new ones, never a mix). `clips` hold Clip
-    fields, checked by `models.clips.save_run_clips`."""
+    """The run's clips are rendered: store those not stored yet (`add_clip`) and make the run
+    the job's current one, in one transaction (readers see the old clips or the new ones, never
+    a mix). `clips` hold Clip fields, checked by `models.clips.save_run_clips`. Returns every
+    clip of the run, by rank."""
     with session() as db:
         run = db.get_one(AnalysisRun, run_id)
         created = utcnow()  # one analysis, one time: date order keeps the ranks together
@@ -116,14 +135,14 @@ def complete_run(run_id: int, clips: list[dict[str, Any]], seconds: float) -> li
             for i, clip in enumerate(clips, start=1)
         ]
         db.add_all(rows)
+        db.exec(update(Clip).where(col(Clip.run_id) == run_id).values(created_at=created))
         run.status, run.finished_at = RunStatus.COMPLETED, created
         run.stage_seconds = {**run.stage_seconds, "slice": round(seconds, 3)}
         db.add(run)
         db.exec(update(Job).where(col(Job.id) == run.job_id).values(current_run_id=run_id))
         db.flush()
-        for row in rows:
-            db.refresh(row)
-    return rows
+        query = select(Clip).where(col(Clip.run_id) == run_id).order_by(col(Clip.rank))
+        return list(db.exec(query.execution_options(populate_existing=True)).all())
 
 
 def end_run(run_id: int, status: RunStatus, error: str | None = None) -> None:

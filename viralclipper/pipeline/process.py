@@ -143,9 +143,11 @@ def stage_slice(
     reporter: Reporter,
     options: ClipSettings,
     rendered: Mapping[str, RenderedFiles] | None = None,
+    on_clip: Callable[[RenderedClip], None] | None = None,
 ) -> list[RenderedClip]:
-    """Render every clip with its thumbnail and subtitles into `out_dir`; a clip whose
-    `render_key` is in `rendered` keeps those files as they are."""
+    """Render every clip with its thumbnail and subtitles into `out_dir`, in the moments' order
+    (best first); a clip whose `render_key` is in `rendered` keeps those files as they are.
+    `on_clip` hears each clip as soon as its files are complete."""
     cache.use(media)
     out_dir.mkdir(parents=True, exist_ok=True)
     clips = []
@@ -154,16 +156,15 @@ def stage_slice(
             (i - 1) / len(moments), i / len(moments), label=f"clip {i} of {len(moments)}"
         )
         existing = (rendered or {}).get(render_key(moment.start, moment.end, options))
-        if existing is not None:
-            clips.append(RenderedClip(i, moment, *existing))
-            step(1.0, "unchanged")
-            continue
-        words = transcript.words_between(moment.start, moment.end)
-        video, thumbnail, subtitles = render_clip_files(
-            media, words, moment.start, moment.end, out_dir / f"clip-{i:02d}", options, step
-        )
-        clips.append(RenderedClip(i, moment, video, thumbnail, subtitles))
-        step(1.0, "rendered")
+        if existing is None:
+            words = transcript.words_between(moment.start, moment.end)
+            existing = render_clip_files(
+                media, words, moment.start, moment.end, out_dir / f"clip-{i:02d}", options, step
+            )
+        clips.append(RenderedClip(i, moment, *existing))
+        if on_clip is not None:
+            on_clip(clips[-1])
+        step(1.0, "rendered" if existing[0].parent == out_dir else "unchanged")
     return clips
 
 
@@ -204,8 +205,10 @@ def process(
     should_cancel: CancelCheck = never_cancel,
     *,
     allow_local_files: bool = True,
+    on_notice: Callable[[str], None] | None = None,
 ) -> list[RenderedClip]:
-    """Run every stage in the foreground and write the clips and `clips.json` to `out_dir`.
+    """Run every stage in the foreground and write the clips and `clips.json` to `out_dir`;
+    `on_notice` hears an analysis with something to tell (the LLM failed: ranked offline).
 
     Clips are rendered into a staging folder and moved into `out_dir` only when all succeeded,
     so a failure or cancellation leaves `out_dir` as it was.
@@ -217,7 +220,11 @@ def process(
 
     source_media = stage_download(source, reporter("download"), allow_local_files=allow_local_files)
     audio, transcript = stage_transcribe(source_media.path, reporter("transcribe"))
-    moments = stage_analyze(transcript, audio, reporter("analyze"), options).moments
+    analysis = stage_analyze(transcript, audio, reporter("analyze"), options)
+    if analysis.notice and on_notice is not None:
+        why = f" ({analysis.reason})" if analysis.reason else ""
+        on_notice(analysis.notice + why)
+    moments = analysis.moments
     staging = out_dir / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     try:

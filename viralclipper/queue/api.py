@@ -8,6 +8,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -445,6 +446,31 @@ def fix_caption_word(
     fixes = {**(clip.word_fixes or {}), word_key(word_start): text}
     edited = clip_store.edit_clip(clip_id, word_fixes=fixes)
     return _render_again(edited, job, in_background=in_background)
+
+
+@dataclass(frozen=True)
+class CaptionWord:
+    """One word of a clip's captions: what Whisper heard and what the captions say."""
+
+    start: float  # in the source, seconds: how `fix_caption_word` names it
+    heard: str
+    text: str
+
+    @property
+    def fixed(self) -> bool:
+        return self.text != self.heard
+
+
+def caption_words(clip_id: int, user_id: int | None = None) -> list[CaptionWord]:
+    """The words of a clip's captions in order, with the user's fixes."""
+    clip, job = _owned_clip(clip_id, user_id)
+    transcript = load_transcript(job)
+    fixes = clip.word_fixes or {}
+    words = transcript.words_between(clip.start, clip.end) if transcript else []
+    return [
+        CaptionWord(w.start, w.text.strip(), fixes.get(word_key(w.start), w.text.strip()))
+        for w in words
+    ]
 
 
 def undo_clip_edits(clip_id: int, user_id: int | None = None) -> Clip:

@@ -26,6 +26,7 @@ from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.moment import Moment
 from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.process import (
+    RenderedClip,
     RenderedFiles,
     render_clip_files,
     render_key,
@@ -310,6 +311,8 @@ def _analyze(job: Job, reporter: Reporter) -> dict:
 
 
 def _slice(job: Job, reporter: Reporter) -> dict:
+    """Render the run's clips, best first, each stored in the run as soon as it is ready (the
+    job page shows them while the others render); the run becomes current once all are."""
     run = runs.open_run(job.id)
     if run is None:
         raise PipelineError("This job's analysis was lost: re-analyze it.")
@@ -318,16 +321,20 @@ def _slice(job: Job, reporter: Reporter) -> dict:
     moments = [Moment.model_validate(m) for m in json.loads((folder / "moments.json").read_text())]
     for old in folder.glob("clip-*"):  # a render this run's worker left half done
         old.unlink()
+    runs.clear_clips(run.id)
     media = recorded(job.media_path, "downloaded video")
     previous = _rendered_files(job)
-    rendered = stage_slice(
-        media, load_transcript(job), moments, folder, reporter, job.clip_settings, previous
-    )
     options = job.clip_settings
-    reused = sum(1 for c in rendered if c.video.parent != folder)
-    clip_store.save_run_clips(
-        run.id, [_clip_row(c, options) for c in rendered], time.monotonic() - started
+
+    def ready(clip: RenderedClip) -> None:
+        clip_store.add_run_clip(run.id, clip.index, _clip_row(clip, options))
+        publish(jobs.update_job(job.id))
+
+    rendered = stage_slice(
+        media, load_transcript(job), moments, folder, reporter, options, previous, on_clip=ready
     )
+    reused = sum(1 for c in rendered if c.video.parent != folder)
+    clip_store.save_run_clips(run.id, [], time.monotonic() - started)
     runs.note(run.id, f"{len(rendered)} clips: {len(rendered) - reused} rendered, {reused} reused")
     return {}
 
@@ -346,10 +353,9 @@ def _rendered_files(job: Job) -> dict[str, RenderedFiles]:
     return files
 
 
-def _clip_row(clip, options) -> dict:
+def _clip_row(clip: RenderedClip, options: ClipSettings) -> dict:
     m = clip.moment
     return {
-        "rank": clip.index,
         "start": m.start,
         "end": m.end,
         "score": m.score,

@@ -1,5 +1,6 @@
-"""The clip editor: one clip's card with its tools (favourite, edit the range, title and hook,
-undo back to the analysis's version, delete). The job page and the clips gallery both use it.
+"""The clip editor: one clip's card with its tools (favourite, edit the range, title, hook and
+caption words, undo back to the analysis's version, delete). The job page and the clips gallery
+both use it.
 
 A new range is rendered again as a queued task; the card keeps playing the old file and says
 "Rendering…" until the new one is ready (the page redraws on the job's live update).
@@ -122,8 +123,13 @@ class ClipEditor:
         if await confirm(f"Delete the clip “{self.clip.title}”?", "Delete"):
             await self._do(api.reject_clip, self.clip.id, done="Clip deleted.")
 
-    def open_editor(self) -> None:
+    async def open_editor(self) -> None:
         clip = self.clip
+        try:
+            words = await io_bound(api.caption_words, clip.id, self.user_id)
+        except JobActionError as exc:
+            ui.notify(str(exc), type="warning")
+            return
         # at the page's root: the redraw after saving replaces the card that opened it
         with (
             ui.context.client.content,
@@ -139,6 +145,8 @@ class ClipEditor:
                 "Move an end by a word or by half a second, anywhere in the video. A new range "
                 "is rendered again; the current file plays until then."
             ).classes("text-xs text-grey-7")
+            if words:
+                self._word_fixer(words, dialog)
             own = clip.render_options or {}
             with ui.row().classes("w-full gap-2 no-wrap"):
                 render = {
@@ -176,6 +184,48 @@ class ClipEditor:
                 )
         dialog.on("hide", dialog.delete)
         dialog.open()
+
+    def _word_fixer(self, words: list[api.CaptionWord], dialog: ui.dialog) -> None:
+        """The clip's caption words: a click picks a misheard one, the fix typed for it shows in
+        the burned-in captions, the SRT and the VTT once the clip is rendered again."""
+        picked: list[api.CaptionWord] = []
+        ui.label("Caption words: click a misheard word to fix it (fixed words are green).").classes(
+            "text-xs text-grey-7"
+        )
+        with ui.scroll_area().classes("w-full h-28 border rounded"), ui.row().classes("gap-0"):
+            for i, word in enumerate(words):
+                ui.button(word.text, on_click=lambda w=word: pick(w)).props(
+                    "flat dense no-caps padding='0 4px' "
+                    + ("color=positive" if word.fixed else "color=grey-9")
+                ).mark(f"caption-word-{i}")
+        heard = ui.label().classes("text-xs text-grey-7")
+        with ui.row().classes("w-full items-center gap-2 no-wrap"):
+            fix = ui.input("Pick a word above").props("outlined dense").classes("grow")
+            fix.mark("caption-fix")
+            save = ui.button("Fix word", icon="spellcheck").props("outline no-caps")
+            save.mark("caption-fix-save")
+        fix.disable()
+        save.disable()
+
+        def pick(word: api.CaptionWord) -> None:
+            picked[:] = [word]
+            heard.text = f"Heard “{word.heard}” at {word.start:.2f} s; the captions say:"
+            fix.value = word.text
+            fix.enable()
+            save.enable()
+
+        async def fix_word() -> None:
+            if picked:
+                await self._do(
+                    api.fix_caption_word,
+                    self.clip.id,
+                    picked[0].start,
+                    fix.value or "",
+                    done="Caption word fixed: the clip is rendered again.",
+                    dialog=dialog,
+                )
+
+        save.on_click(fix_word)
 
     def _bound_field(self, label: str, edge: api.Edge, value: float) -> ui.number:
         with ui.row().classes("w-full items-center gap-1 no-wrap"):

@@ -18,7 +18,7 @@ from viralclipper.models.jobs import (
     can_retry,
 )
 from viralclipper.models.runs import RunStatus, RunSummary
-from viralclipper.models.tables import Clip, Job, JobEvent, User
+from viralclipper.models.tables import AnalysisRun, Clip, Job, JobEvent, User
 from viralclipper.queue import api
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.stages import STAGE_LABELS, STAGES
@@ -28,6 +28,7 @@ from viralclipper.ui.clip_editor import ClipEditor
 from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
+    clip_card,
     confirm,
     display_url,
     empty_state,
@@ -83,6 +84,7 @@ class JobPage:
     events: list[JobEvent]
     runs: list[RunSummary]  # newest first
     youtube_links: dict[int, list[tuple[str, str]]]
+    running: RunningRun
 
     @property
     def current_run(self) -> RunSummary | None:
@@ -92,6 +94,23 @@ class JobPage:
     def edited(self) -> int:
         current = self.current_run
         return current.edited if current else 0
+
+
+@dataclass(frozen=True)
+class RunningRun:
+    """The analysis in progress, if any, with the clips it has rendered so far (best first)."""
+
+    run: AnalysisRun | None
+    clips: list[Clip]
+
+    @property
+    def clip_ids(self) -> list[int]:
+        return [clip.id for clip in self.clips]
+
+
+def read_running(job_id: int) -> RunningRun:
+    run = runs.open_run(job_id)
+    return RunningRun(run, clips.run_clips(run.id) if run else [])
 
 
 def read_page(job_id: int, user_id: int) -> JobPage | None:
@@ -107,6 +126,7 @@ def read_page(job_id: int, user_id: int) -> JobPage | None:
         jobs.list_events(job.id, limit=200),
         runs.list_runs(job.id),
         youtube_links([clip.id for clip in found]),
+        read_running(job.id),
     )
 
 
@@ -120,6 +140,7 @@ class JobView:
         self.transcript_view = TranscriptView(self.pick)
         live.seen(self.job.id, self.job.status)
         self.reload_soon = live.debounced(self.reload)
+        self.running_soon = live.debounced(self.reload_running)
         live.on_update(self.on_update)
 
     def build(self) -> None:
@@ -143,6 +164,7 @@ class JobView:
                     )
             with ui.card().classes("w-full lg:w-[26rem] p-5 gap-3"):
                 self.summary(job)
+        self.running_run()
         with ui.column().classes("w-full gap-3"):
             job_clips = self.data.clips
             section_title(f"Clips ({len(job_clips)})", "video_library")
@@ -274,6 +296,34 @@ class JobView:
                     ).mark(f"show-run-{run.number}")
                 else:
                     ui.badge(run.status, color="grey-6").props("outline")
+
+    @ui.refreshable_method
+    def running_run(self) -> None:
+        """The clips of the analysis in progress, each shown as soon as it is rendered; the
+        clips below stay the job's clips until it completes."""
+        running = self.data.running
+        if running.run is None or not running.clips:
+            return
+        with ui.column().classes("w-full gap-3").mark("running-run"):
+            section_title(
+                f"Analysis #{running.run.number} in progress: {len(running.clips)} "
+                f"clip{'s' if len(running.clips) != 1 else ''} ready",
+                "pending",
+            )
+            ui.label(
+                "These replace the clips below when the analysis completes; a cancelled or "
+                "failed analysis leaves the clips below as they are."
+            ).classes("text-xs text-grey-7")
+            with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
+                for clip in running.clips:
+                    clip_card(clip, job=self.job)
+
+    async def reload_running(self) -> None:
+        """Redraw the analysis in progress when it has rendered another clip."""
+        running = await io_bound(read_running, self.job.id)
+        if running.clip_ids != self.data.running.clip_ids:
+            self.data.running = running
+            self.running_run.refresh()
 
     async def switch(self, run_id: int) -> None:
         if await job_action(
@@ -418,3 +468,5 @@ class JobView:
             self.reload_soon()
         elif self.progress is not None:
             self.progress.set(update.status, update.progress, update.current_step)
+        if update.status == JobStatus.SLICING:
+            self.running_soon()
