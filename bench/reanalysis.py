@@ -6,7 +6,8 @@ the re-analyze click to the first new clip playable, with a real worker process.
 Three re-analyses after the first run: unchanged settings (every clip reused), a changed
 analysis setting (fewer clips: the remaining ones reused), a changed render setting (9:16: every
 clip rendered again). "Playable" is when the new run has stored its first clip with its MP4 on
-disk: the job page shows it then (in the analysis in progress), before the run completes. Targets (issue 10): analysis < 1 s, first new clip playable < 10 s.
+disk: the job page shows it then (in the analysis in progress), before the run completes.
+Targets (issue 10): analysis < 1 s, first new clip playable < 10 s.
 """
 
 from __future__ import annotations
