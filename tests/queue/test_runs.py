@@ -149,6 +149,20 @@ def test_a_runs_clips_are_published_one_by_one_best_first(
     assert final[0].id == early[0].id and final[0].video_path == early[0].video_path
     assert len(final) == 2 and not set(shown(job.id)) & set(first)
 
+    # a clip rendered again after an edit: its progress is on the clip while it renders
+    best = final[0]
+    api.edit_clip(best.id, user.id, end=best.end - 1.0)
+    wait_for(
+        lambda: 0 < (clips.get_clip(best.id).render_progress or 0) < 100,
+        60,
+        "the render's progress",
+        interval=0.02,
+        details=backend.logs_tail,
+    )
+    wait_for(lambda: not clips.get_clip(best.id).rendering, 60, "the render to end")
+    again = clips.get_clip(best.id)
+    assert again.render_progress is None and again.video_path != best.video_path
+
 
 def reanalyze_finished(job_id: int, backend: Backend) -> jobs.Job:
     wait_for(

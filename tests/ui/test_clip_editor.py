@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from nicegui import ui
 from nicegui.testing import User
 
 from tests.lifecycle import WORKER, run_to
@@ -44,6 +45,7 @@ async def test_the_clip_editor_retitles_favourites_and_deletes(user: User) -> No
     await user.open(f"/jobs/{job.id}")
 
     user.find(marker=f"clip-{first.id}-edit").click()
+    await user.should_see("Edit clip", retries=30)  # the editor reads the caption words first
     user.find(marker="edit-title").type(" (my cut)")
     user.find(marker="edit-save").click()
     await user.should_see("Clip saved.", retries=30)
@@ -151,3 +153,35 @@ async def test_a_misheard_caption_word_is_fixed_in_the_editor(user: User) -> Non
     fixed = clips.get_clip(first.id)
     assert (fixed.word_fixes, fixed.edited, fixed.rendering) == ({"16.500": "secret."}, True, True)
     assert [w.text for w in api.caption_words(first.id)][-1] == "secret."
+
+
+async def test_a_re_render_shows_its_percentage_live_and_the_new_file_when_done(
+    user: User,
+) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Talk")
+    first = clips.list_clips(job_id=job.id)[0]
+    await user.open(f"/jobs/{job.id}")
+    user.find(marker=f"clip-{first.id}-edit").click()
+    await user.should_see("Edit clip", retries=30)
+    user.find(marker="edit-end").clear().type("28")
+    user.find(marker="edit-save").click()
+    await user.should_see("Rendering… 0%", retries=30)
+    player = user.find(ui.video).elements.pop()  # one of the players: none is drawn again
+
+    # what the render task does as ffmpeg goes (the live update of the job carries it)
+    clips.update_clip(first.id, render_progress=45.0)
+    jobs.update_job(job.id)
+    await user.should_see("Rendering… 45%", retries=30)
+    assert player in user.find(ui.video).elements
+
+    folder = Path(job.media_path).parent
+    clips.update_clip(
+        first.id,
+        rendering=False,
+        render_progress=None,
+        video_path=write_file(folder / "trimmed.mp4"),
+    )
+    jobs.update_job(job.id)
+    await user.should_not_see("Rendering…", retries=30)
+    await user.should_see("edited")

@@ -187,6 +187,13 @@ def update_clip(clip_id: int, **fields: Any) -> Clip:
         return db.get_one(Clip, clip_id, populate_existing=True)
 
 
+def render_states(clip_ids: list[int]) -> dict[int, tuple[bool, float | None]]:
+    """Whether each clip is being rendered, and how far (0..100), in one query."""
+    query = select(Clip.id, Clip.rendering, Clip.render_progress).where(col(Clip.id).in_(clip_ids))
+    with session() as db:
+        return {clip_id: (rendering, progress) for clip_id, rendering, progress in db.exec(query)}
+
+
 def run_clips(run_id: int) -> list[Clip]:
     """Every clip of one run (rejected ones too), by rank."""
     query = select(Clip).where(col(Clip.run_id) == run_id).order_by(col(Clip.rank))

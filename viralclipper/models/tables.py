@@ -340,6 +340,7 @@ class Clip(SQLModel, table=True):
     original: dict[str, Any] | None = _json()
     render_key: str | None = None  # the range and render settings its files were made with
     rendering: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    render_progress: float | None = None  # 0..100 while it is rendered again
 
     @property
     def duration(self) -> float:

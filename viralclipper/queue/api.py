@@ -269,7 +269,7 @@ def _source_length(job: Job) -> float | None:
 def _render_again(clip: Clip, job: Job, *, in_background: bool = True) -> Clip:
     """Queue the clip's render (or, not `in_background`, render it now); it keeps its old files
     until the new ones are complete."""
-    clip = clip_store.update_clip(clip.id, rendering=True)
+    clip = clip_store.update_clip(clip.id, rendering=True, render_progress=0.0)
     publish(job)
     if not in_background:
         rerender_clip(clip.id)

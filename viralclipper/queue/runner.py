@@ -424,7 +424,7 @@ def rerender_clip(clip_id: int) -> None:
         _render_again(clip, job)
     except Exception:
         log.exception("rendering clip %s again failed", clip_id)
-        clip_store.update_clip(clip_id, rendering=False)
+        clip_store.update_clip(clip_id, rendering=False, render_progress=None)
         jobs.add_event(job.id, "error", f"clip {clip.rank} could not be rendered again")
     # a change of the job, so pages that poll (embedded) see it too
     publish(jobs.update_job(job.id))
@@ -444,7 +444,7 @@ def _render_again(clip: Clip, job: Job) -> None:
     name = f"clip-{clip.id}-{secrets.token_hex(4)}"
     words = caption_words(job, clip)
     video, thumbnail, subtitles = render_clip_files(
-        media, words, clip.start, clip.end, folder / name, options
+        media, words, clip.start, clip.end, folder / name, options, _render_progress(clip, job)
     )
     clip_store.update_clip(
         clip.id,
@@ -453,5 +453,23 @@ def _render_again(clip: Clip, job: Job) -> None:
         subtitles_path=str(subtitles),
         render_key=render_key(clip.start, clip.end, options),
         rendering=False,
+        render_progress=None,
         publish_status=None,
     )
+
+
+def _render_progress(clip: Clip, job: Job) -> Reporter:
+    """A clip render's progress, stored on the clip (0..100) and told to the job's pages through
+    the live updates, throttled like a job's."""
+    interval = get_settings().progress_interval_seconds
+    last_write = [0.0]
+
+    def report(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last_write[0] < interval:
+            return
+        last_write[0] = now
+        clip_store.update_clip(clip.id, render_progress=round(100 * fraction, 1))
+        publish(jobs.update_job(job.id))
+
+    return Reporter(report)

@@ -3,7 +3,8 @@ caption words, undo back to the analysis's version, delete). The job page and th
 both use it.
 
 A new range is rendered again as a queued task; the card keeps playing the old file and says
-"Rendering…" until the new one is ready (the page redraws on the job's live update).
+"Rendering… N%" until the new one is ready: each live update of the job sets the percentage in
+place (`RenderWatch`), and the page redraws once the render is done.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import Any, Literal
 
 from nicegui import ui
 
+from viralclipper.models import clips as clip_store
 from viralclipper.models.jobs import JobActionError
 from viralclipper.models.tables import Clip, Job
 from viralclipper.queue import api
 from viralclipper.ui.components import clip_card, confirm
 from viralclipper.ui.io import io_bound
+from viralclipper.ui.live import LiveJobs
 
 Changed = Callable[[], Awaitable[None]]
 # what a clip may have of its own, as the editor offers it
@@ -43,6 +46,41 @@ NUDGES: list[tuple[str, Literal[-1, 1], api.Step]] = [
 ]
 
 
+def rendering_text(progress: float | None) -> str:
+    return f"Rendering… {progress:.0f}%" if progress is not None else "Rendering…"
+
+
+class RenderWatch:
+    """The render percentages a page shows: a live update of a job re-reads the clips being
+    rendered and sets their labels in place; when one is done, the page redraws."""
+
+    def __init__(self, live: LiveJobs, redraw: Changed) -> None:
+        self.redraw = redraw
+        self.labels: dict[int, ui.label] = {}
+        self.soon = live.debounced(self.refresh)
+
+    def clear(self) -> None:
+        """Before the page draws its clips again."""
+        self.labels.clear()
+
+    def track(self, clip_id: int, label: ui.label) -> None:
+        self.labels[clip_id] = label
+
+    def heard(self) -> None:
+        """A job changed: look at the renders shown (at the page's next refresh tick)."""
+        if self.labels:
+            self.soon()
+
+    async def refresh(self) -> None:
+        shown = dict(self.labels)
+        states = await io_bound(clip_store.render_states, list(shown))
+        if any(not states.get(clip_id, (False, None))[0] for clip_id in shown):
+            await self.redraw()
+            return
+        for clip_id, label in shown.items():
+            label.text = rendering_text(states[clip_id][1])
+
+
 class ClipEditor:
     def __init__(
         self,
@@ -53,9 +91,10 @@ class ClipEditor:
         job: Job | None = None,
         on_publish: Callable[[int], Awaitable[None]] | None = None,
         youtube_links: list[tuple[str, str]] | None = None,
+        renders: RenderWatch | None = None,
     ) -> None:
         self.clip, self.user_id, self.on_change, self.job = clip, user_id, on_change, job
-        self.on_publish, self.youtube_links = on_publish, youtube_links
+        self.on_publish, self.youtube_links, self.renders = on_publish, youtube_links, renders
 
     def build(self) -> None:
         clip = self.clip
@@ -81,9 +120,10 @@ class ClipEditor:
             ui.space()
             if clip.rendering:
                 ui.spinner(size="sm")
-                ui.label("Rendering…").classes("text-xs text-grey-7").mark(
-                    f"clip-{clip.id}-rendering"
-                )
+                label = ui.label(rendering_text(clip.render_progress))
+                label.classes("text-xs text-grey-7").mark(f"clip-{clip.id}-rendering")
+                if self.renders is not None:
+                    self.renders.track(clip.id, label)
             elif clip.edited:
                 ui.badge("edited", color="grey-6").props("outline")
 

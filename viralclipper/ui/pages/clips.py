@@ -14,7 +14,7 @@ from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.auth import protected_page
-from viralclipper.ui.clip_editor import ClipEditor
+from viralclipper.ui.clip_editor import ClipEditor, RenderWatch
 from viralclipper.ui.components import empty_state, job_title
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
@@ -111,6 +111,7 @@ class Gallery:
         self.data: GalleryPage | None = None
         self.drawings = 0  # counts reloads, so an outdated read is not drawn
         self.reload_soon = live.debounced(self.reload)
+        self.renders = RenderWatch(live, self.reload)
         live.on_update(self.on_update)
 
     async def reload(self) -> None:
@@ -171,6 +172,7 @@ class Gallery:
             ui.button("ZIP of these clips", icon="folder_zip").props(
                 f"flat dense no-caps href=/media/clips.zip?ids={ids} tag=a"
             ).mark("gallery-zip")
+        self.renders.clear()
         with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
             for clip in data.clips:
                 ClipEditor(
@@ -180,6 +182,7 @@ class Gallery:
                     job=data.jobs.get(clip.job_id),
                     on_publish=self.publisher.open,
                     youtube_links=data.youtube_links[clip.id],
+                    renders=self.renders,
                 ).build()
         if data.pages > 1:
             with ui.row().classes("w-full justify-center"):
@@ -188,9 +191,10 @@ class Gallery:
                 ).props("max-pages=7 boundary-numbers")
 
     def on_update(self, update: JobUpdate) -> None:
-        rendering = self.data is not None and any(c.rendering for c in self.data.clips)
-        if (update.status_changed and update.status == JobStatus.COMPLETED) or rendering:
+        if update.status_changed and update.status == JobStatus.COMPLETED:
             self.reload_soon()
+        else:
+            self.renders.heard()
 
     async def _ordered(self, event: events.ValueChangeEventArguments) -> None:
         self.filters.order, self.filters.page = event.value, 1

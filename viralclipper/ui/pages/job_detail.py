@@ -24,7 +24,7 @@ from viralclipper.queue.transport import JobUpdate
 from viralclipper.stages import STAGE_LABELS, STAGES
 from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
-from viralclipper.ui.clip_editor import ClipEditor
+from viralclipper.ui.clip_editor import ClipEditor, RenderWatch
 from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
@@ -141,6 +141,7 @@ class JobView:
         live.seen(self.job.id, self.job.status)
         self.reload_soon = live.debounced(self.reload)
         self.running_soon = live.debounced(self.reload_running)
+        self.renders = RenderWatch(live, self.reload)
         live.on_update(self.on_update)
 
     def build(self) -> None:
@@ -165,6 +166,7 @@ class JobView:
             with ui.card().classes("w-full lg:w-[26rem] p-5 gap-3"):
                 self.summary(job)
         self.running_run()
+        self.renders.clear()
         with ui.column().classes("w-full gap-3"):
             job_clips = self.data.clips
             section_title(f"Clips ({len(job_clips)})", "video_library")
@@ -178,6 +180,7 @@ class JobView:
                             self.reload,
                             on_publish=publisher.open,
                             youtube_links=self.data.youtube_links[clip.id],
+                            renders=self.renders,
                         ).build()
             else:
                 with ui.card().classes("w-full"):
@@ -464,9 +467,10 @@ class JobView:
     def on_update(self, update: JobUpdate) -> None:
         if update.id != self.job.id:
             return
-        if update.status_changed or any(clip.rendering for clip in self.data.clips):
+        if update.status_changed:
             self.reload_soon()
         elif self.progress is not None:
             self.progress.set(update.status, update.progress, update.current_step)
+        self.renders.heard()
         if update.status == JobStatus.SLICING:
             self.running_soon()

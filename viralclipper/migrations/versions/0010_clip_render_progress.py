@@ -1,0 +1,24 @@
+"""Clips: how far a render in progress has come (0..100), for the editor's live percentage.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-26
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("clips", sa.Column("render_progress", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("clips", "render_progress")
