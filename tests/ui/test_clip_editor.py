@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 
@@ -14,7 +15,7 @@ from tests.lifecycle import WORKER, run_to
 from tests.ui.conftest import logged_in
 from tests.ui.data import make_completed_job, write_file
 from viralclipper.models import clips, jobs, runs
-from viralclipper.models.jobs import JobStatus
+from viralclipper.models.jobs import JobStatus, NotAllowedNow
 from viralclipper.pipeline.analyze import LLM_UNAVAILABLE
 from viralclipper.queue import api
 
@@ -185,3 +186,41 @@ async def test_a_re_render_shows_its_percentage_live_and_the_new_file_when_done(
     jobs.update_job(job.id)
     await user.should_not_see("Rendering…", retries=30)
     await user.should_see("edited")
+
+
+async def test_two_runs_are_compared_side_by_side(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Talk")  # analysis 1: 0:10-0:30 and 0:20-0:40
+    clips.replace_clips(
+        job.id,
+        [
+            {"start": 10.0, "end": 30.0, "score": 80, "title": "Kept pick", "criteria": []},
+            {"start": 45.0, "end": 60.0, "score": 60, "title": "Fresh pick", "criteria": []},
+        ],
+    )
+    await user.open(f"/jobs/{job.id}")
+    user.find(marker="compare-run-1").click()
+    await user.should_see("Analysis #1 and #2", retries=30)
+    await user.should_see("1 same, 1 new, 1 dropped")
+    columns = {
+        number: user.find(marker=f"compared-run-{number}").elements.pop() for number in (1, 2)
+    }
+
+    def rows(number: int, change: str) -> list[str]:
+        found = user.find(marker=f"compared-{change}").elements
+        inside = [row for row in found if columns[number] in row.ancestors()]
+        return [
+            next(e.text for e in row.descendants() if "ellipsis" in e.classes) for row in inside
+        ]
+
+    assert rows(1, "same") == ["Talk clip 1"] and rows(1, "dropped") == ["Talk clip 2"]
+    assert rows(2, "same") == ["Kept pick"] and rows(2, "new") == ["Fresh pick"]
+    await user.should_see("0:45–1:00")
+
+    first, second = (r.run.id for r in reversed(runs.list_runs(job.id)))
+    with pytest.raises(NotAllowedNow):
+        api.compare_runs(job.id, first, first)
+    failed = runs.begin_run(job.id)
+    runs.end_run(failed.id, runs.RunStatus.FAILED, "no")
+    with pytest.raises(NotAllowedNow):
+        api.compare_runs(job.id, failed.id, second)

@@ -24,7 +24,7 @@ from viralclipper.models.jobs import (
     JobStatus,
     NotAllowedNow,
 )
-from viralclipper.models.runs import RunSummary
+from viralclipper.models.runs import RunStatus, RunSummary
 from viralclipper.models.settings import get_user_settings
 from viralclipper.models.tables import AnalysisRun, Clip, Job
 from viralclipper.pipeline.criteria import Criterion, load_criteria
@@ -240,6 +240,53 @@ def switch_run(job_id: int, run_id: int, user_id: int | None = None) -> Analysis
     jobs.add_event(job_id, "info", f"showing analysis {run.number} again")
     publish(jobs.get_job(job_id) or job)
     return run
+
+
+SAME_RANGE_SECONDS = 0.05  # two runs' clips this close at both ends are the same clip
+
+
+@dataclass(frozen=True)
+class RunComparison:
+    """Two runs of a job side by side: each one's kept clips by rank, and which are the same
+    clip (the same range) in both; the others are new (only in `later`) or dropped (only in
+    `earlier`)."""
+
+    earlier: AnalysisRun
+    later: AnalysisRun
+    earlier_clips: list[Clip]
+    later_clips: list[Clip]
+    same: set[int]  # ids of the clips, in either run, whose range the other run has too
+
+    def change(self, clip: Clip) -> Literal["same", "new", "dropped"]:
+        if clip.id in self.same:
+            return "same"
+        return "new" if clip.run_id == self.later.id else "dropped"
+
+
+def compare_runs(
+    job_id: int, run_id: int, other_id: int, user_id: int | None = None
+) -> RunComparison:
+    """Compare two completed runs of the job (the older one first, whichever order they come
+    in). NotAllowedNow when either is not a completed run of this job."""
+    _owned(job_id, user_id)
+    if run_id == other_id:
+        raise NotAllowedNow("Pick another analysis to compare with.")
+    found = [runs.get_run(run_id), runs.get_run(other_id)]
+    if any(r is None or r.job_id != job_id or r.status != RunStatus.COMPLETED for r in found):
+        raise NotAllowedNow("Only this job's completed analyses can be compared.")
+    earlier, later = sorted((r for r in found if r is not None), key=lambda r: r.number)
+    kept = {r.id: [c for c in clip_store.run_clips(r.id) if not c.rejected] for r in found if r}
+    same = {
+        clip.id
+        for a, b in ((earlier.id, later.id), (later.id, earlier.id))
+        for clip in kept[a]
+        if any(_same_range(clip, other) for other in kept[b])
+    }
+    return RunComparison(earlier, later, kept[earlier.id], kept[later.id], same)
+
+
+def _same_range(a: Clip, b: Clip) -> bool:
+    return abs(a.start - b.start) <= SAME_RANGE_SECONDS and abs(a.end - b.end) <= SAME_RANGE_SECONDS
 
 
 class ClipNotFound(JobActionError, LookupError):

@@ -42,6 +42,7 @@ from viralclipper.ui.components import (
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
+from viralclipper.ui.run_compare import open_comparison
 from viralclipper.ui.transcript import TranscriptView
 from viralclipper.ui.youtube import PublishDialog, youtube_links
 
@@ -275,6 +276,7 @@ class JobView:
                 ui.label(f"The last re-analysis {what}{reason}{shown}").mark("run-outcome")
 
     def run_list(self, summaries: list[RunSummary]) -> None:
+        shown = self.data.current_run
         for summary in summaries:
             run = summary.run
             settings = run.clip_settings
@@ -291,6 +293,15 @@ class JobView:
                         f"{format_time(run.created_at)} · "
                         f"{', '.join(criteria) if criteria else 'default criteria'}"
                     ).classes("text-xs text-grey-6 ellipsis").style("max-width: 16rem")
+                if shown is not None and run.status == RunStatus.COMPLETED and not summary.current:
+                    ui.button(
+                        icon="compare_arrows",
+                        on_click=lambda r=run.id: open_comparison(
+                            self.job.id, r, shown.run.id, self.user.id
+                        ),
+                    ).props("flat dense round").tooltip("Compare with the clips shown").mark(
+                        f"compare-run-{run.number}"
+                    )
                 if summary.current:
                     ui.badge("shown", color="primary")
                 elif run.status == RunStatus.COMPLETED and self.job.status in FINISHED_STATES:
