@@ -1,7 +1,8 @@
 """Web benchmark, embedded (SQLite, the worker that `serve` starts) and scaled out (Postgres +
 Redis + a separate `viralclipper worker`): while 2 real jobs run on generated ~60 s talks,
 simulated clients use the jobs page, and a real headless Chromium on the same page records
-when each progress write appears in its DOM.
+when each progress write appears in its DOM. Then the long-video case: the job page of a 2-hour
+video against a 5-minute one (synthetic transcripts written into the data dir).
 
 - page response: GET /jobs (logged in) until the whole page has arrived, per load.
 - progress write -> page: this process writes progress on a probe job exactly as the worker does
@@ -15,6 +16,7 @@ the page's websocket (live updates flow to it), stay a while, leave, load again.
 backend: 1 client; N clients "watching" (stay 5-15 s); N clients "browsing" (stay 1-3 s).
 
     .venv/bin/python -m bench.web [--clients 20] [--seconds 20] [--backends embedded scaled]
+    .venv/bin/python -m bench.web --long-video     # only the long-video case
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -505,6 +507,156 @@ def bench_backend(name: str, loads: list[Load], site, talk: Path, work: Path) ->
     return phases
 
 
+# --- the long-video case: the job page of a 2-hour video vs a 5-minute one -----------------
+
+LONG_VIDEOS = {"5 min": 300.0, "2 h": 7200.0}
+LINE_EVERY = 3.0  # s: a sentence every 3 s, as in the 33-minute talk of issue 13
+LONG_LOADS = 8  # page loads per job, for the GET and for the browser
+FIRST_LINE = "Point 0 is about the launch."
+# Installed in every document: notes (ms since the navigation began) when the transcript's first
+# line is in the DOM, whichever way the page draws it.
+TRANSCRIPT_SHOWN_JS = f"""
+new MutationObserver((changes, observer) => {{
+  if (document.body.textContent.includes({FIRST_LINE!r})) {{
+    window.transcriptShown = performance.now();
+    observer.disconnect();
+  }}
+}}).observe(document, {{subtree: true, childList: true, characterData: true}});
+"""
+
+
+@dataclass
+class PageWeight:
+    label: str
+    lines: int
+    get_seconds: list[float]
+    html_bytes: int
+    elements: int
+    shown_seconds: list[float]
+    failed: int  # GETs answered with NiceGUI's error page
+
+
+def long_video_jobs(user_id: int) -> dict[str, tuple[int, int]]:
+    """Per length: (job id, transcript lines). Identical completed jobs (2 clips, events, a
+    source file) but for their synthetic transcripts, written straight into the data dir."""
+    from tests.ui.data import long_transcript, make_completed_job
+    from viralclipper.models import jobs
+
+    made = {}
+    for label, seconds in LONG_VIDEOS.items():
+        job = make_completed_job(user_id, long_video_title(label))
+        transcript = long_transcript(seconds, every=LINE_EVERY)
+        Path(job.transcript_path).write_text(json.dumps(transcript))
+        jobs.update_job(job.id, duration=seconds)
+        made[label] = (job.id, int(seconds // LINE_EVERY))
+    return made
+
+
+async def page_gets(
+    base: str, cookies: dict[str, str], paths: list[str]
+) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
+    """GET each page LONG_LOADS times, alternately (after one load each to warm up): the
+    seconds and the HTML of each load, per path."""
+    import httpx
+
+    times: dict[str, list[float]] = {path: [] for path in paths}
+    pages: dict[str, list[str]] = {path: [] for path in paths}
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=PAGE_TIMEOUT) as http:
+        for path in paths:
+            await http.get(path)
+        for _ in range(LONG_LOADS):
+            for path in paths:
+                started = time.perf_counter()
+                pages[path].append((await http.get(path)).text)
+                times[path].append(time.perf_counter() - started)
+    return times, pages
+
+
+def page_weight(label: str, lines: int, times: list[float], pages: list[str]) -> PageWeight:
+    """Size and elements of the last whole page (NiceGUI answers an error page instead when a
+    page takes over 3 s to build: those loads are counted as failed)."""
+    whole = [html for html in pages if f"<title>{long_video_title(label)} ·" in html]
+    html = (whole or pages)[-1]
+    size, elements = len(html.encode()), len(page_state(html)[1])
+    return PageWeight(label, lines, times, size, elements, [], len(pages) - len(whole))
+
+
+def long_video_title(label: str) -> str:
+    return f"A {label} talk"
+
+
+def transcript_shown(browser, url: str) -> float:
+    """Load `url` and wait until the transcript's first line is in the DOM: seconds since the
+    navigation began (inf: not within 30 s)."""
+    browser.get(url)
+    try:
+        wait_for(
+            lambda: browser.execute_script("return window.transcriptShown"), 30, "the transcript"
+        )
+    except AssertionError:
+        return math.inf
+    return browser.execute_script("return window.transcriptShown") / 1000
+
+
+def bench_long_video(work: Path) -> list[PageWeight]:
+    """The job page of a 2-hour video and of a 5-minute one, the same server, one after the
+    other: GET until the whole page arrived, its size and element count, and a real headless
+    Chromium's time until the transcript shows."""
+    from tests.ui.browser import chromium, log_in_browser
+    from viralclipper.models.users import create_user
+
+    print("[long video] starting ...", flush=True)
+    with backend_env("embedded", work / "long") as env, web_app("embedded", env, work) as base:
+        user = create_user(EMAIL, PASSWORD)
+        made = long_video_jobs(user.id)
+        cookies = asyncio.run(log_in(base, EMAIL, PASSWORD))
+        paths = {label: f"/jobs/{job_id}" for label, (job_id, _) in made.items()}
+        times, pages = asyncio.run(page_gets(base, cookies, list(paths.values())))
+        weights = {
+            label: page_weight(label, lines, times[paths[label]], pages[paths[label]])
+            for label, (_, lines) in made.items()
+        }
+        with chromium() as browser:
+            log_in_browser(browser, base, EMAIL, PASSWORD)
+            browser.execute_cdp_cmd(
+                "Page.addScriptToEvaluateOnNewDocument", {"source": TRANSCRIPT_SHOWN_JS}
+            )
+            for _ in range(LONG_LOADS):  # alternately, so both see the same machine
+                for label, (job_id, _lines) in made.items():
+                    shown = transcript_shown(browser, f"{base}/jobs/{job_id}")
+                    weights[label].shown_seconds.append(shown)
+    return list(weights.values())
+
+
+def long_video_table(weights: list[PageWeight]) -> str:
+    short, long = weights[0], weights[-1]
+
+    def row(name: str, value: Callable[[PageWeight], float], shown: Callable[[float], str]):
+        ratio = f"{value(long) / value(short):.2f}" if value(short) else "-"
+        return [name, shown(value(short)), shown(value(long)), ratio]
+
+    rows = [
+        row("transcript lines", lambda w: w.lines, lambda v: f"{v:.0f}"),
+        row("GET p50 (ms)", lambda w: percentile(w.get_seconds, 50), ms),
+        row("GET max (ms)", lambda w: max(w.get_seconds), ms),
+        row("GET failed (error page)", lambda w: w.failed, lambda v: f"{v:.0f}"),
+        row("HTML (KB)", lambda w: w.html_bytes / 1024, lambda v: f"{v:.0f}"),
+        row("elements", lambda w: w.elements, lambda v: f"{v:.0f}"),
+        row("transcript shown p50 (ms)", lambda w: percentile(w.shown_seconds, 50), seconds_ms),
+        row("transcript shown max (ms)", lambda w: max(w.shown_seconds), seconds_ms),
+    ]
+    return table(
+        f"job page of a {long.label} video vs a {short.label} one (embedded, logged in)",
+        ["", short.label, long.label, f"{long.label} / {short.label}"],
+        rows,
+    ) + (
+        f"\n{LONG_LOADS} loads each; GET: until the whole page arrived; elements: NiceGUI elements"
+        "\nin the page; transcript shown: a real headless Chromium, from the navigation until the"
+        f"\nfirst line is in the DOM; load average {os.getloadavg()[0]:.1f}"
+        f" ({os.cpu_count()} cores)"
+    )
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
@@ -578,13 +730,25 @@ def delay_table(phases: list[Phase]) -> str:
     )
 
 
+def long_video_only() -> None:
+    work = Path(tempfile.mkdtemp(prefix="vc-bench-web-"))
+    try:
+        print(long_video_table(bench_long_video(work)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20, help="per phase with all clients")
     parser.add_argument("--idle-seconds", type=float, default=10, help="the 1-client phase")
     parser.add_argument("--backends", nargs="+", default=["embedded", "scaled"])
+    parser.add_argument("--long-video", action="store_true", help="only the long-video case")
     args = parser.parse_args()
+    if args.long_video:
+        long_video_only()
+        return
     loads = [
         Load("1 client", 1, (1, 3), args.idle_seconds),
         Load("watching", args.clients, (5, 15), args.seconds),
@@ -609,7 +773,8 @@ def main() -> None:
             ]
         print()
         print(page_table(phases), end="\n\n")
-        print(delay_table(phases))
+        print(delay_table(phases), end="\n\n")
+        print(long_video_table(bench_long_video(work)))
         print(f"\nbenchmark took {time.perf_counter() - begun:.0f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -102,17 +102,18 @@ def make_completed_job(
 TOPICS = ("the launch", "hiring", "pricing", "the first customer", "burnout", "the pivot")
 
 
-def long_transcript(seconds: float) -> dict:
-    """A transcript as Whisper's batched mode writes it (30 s segments of timed words), one
-    numbered sentence every 4 s: "Point 1799 is about pricing." is unique and findable."""
+def long_transcript(seconds: float, every: float = 4.0) -> dict:
+    """A transcript as Whisper's batched mode writes it (~30 s segments of timed words), one
+    numbered sentence `every` seconds (3 or more): "Point 1799 is about the pivot." is unique."""
     segments, words = [], []
-    for index in range(int(seconds // 4)):
+    per_segment = max(1, int(30 // every))
+    for index in range(int(seconds // every)):
         text = f" Point {index} is about {TOPICS[index % len(TOPICS)]}."
         parts = text.split(" ")[1:]
         for i, part in enumerate(parts):
-            at = index * 4 + i * 0.5
+            at = index * every + i * 0.5
             words.append({"start": at, "end": at + 0.4, "text": " " + part})
-        if index % 8 == 7 or (index + 1) * 4 >= seconds:
+        if index % per_segment == per_segment - 1 or (index + 1) * every >= seconds:
             segments.append(
                 {
                     "start": words[0]["start"],
