@@ -12,6 +12,7 @@ from tests.ui.conftest import logged_in
 from tests.ui.data import long_transcript, make_completed_job
 from tests.waiting import wait_for_async
 from viralclipper.models.tables import Job
+from viralclipper.ui.transcript import HEAD_LINES
 
 TWO_HOURS = 7200.0
 
@@ -32,7 +33,14 @@ async def test_a_two_hour_transcript_builds_as_many_elements_as_a_short_one(user
     short = make_completed_job(account.id, "Short talk")
     long = with_long_transcript(make_completed_job(account.id, "Long talk"))
 
-    assert await element_count(user, long) == await element_count(user, short)
+    elements = await element_count(user, long)
+    head = user.find(marker="transcript").elements.pop().props["head"]
+    assert head[:2] == [
+        [0.0, 2.9, "Point 0 is about the launch."],
+        [4.0, 6.4, "Point 1 is about hiring."],
+    ]
+    assert len(head) == HEAD_LINES  # the first screen, drawn at once; the rest is fetched
+    assert elements == await element_count(user, short)
 
     lines = (await user.http_client.get(f"/media/jobs/{long.id}/lines.json")).json()
     assert len(lines) == TWO_HOURS / 4  # a line every 4 s, fetched by the browser

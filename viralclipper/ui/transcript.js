@@ -1,14 +1,14 @@
-// The job page's transcript: lines fetched once from `src` and drawn on demand (only those in
-// view exist in the DOM), the line being played highlighted from the player's own timeupdate
+// The job page's transcript: the first lines (`head`) shown at once, all of them fetched once
+// from `src`, drawn on demand (only those in view exist in the DOM), the line being played highlighted from the player's own timeupdate
 // events (no round trip per tick), clip ranges shaded, a click seeks the player and keeps it in
 // view. `found` (line indices from the server's search) narrows the list; `query` is marked.
 export default {
   template: `
     <div class="vc-transcript">
-      <div v-if="failed" class="vc-note">The transcript could not be loaded. Reload the page to try again.</div>
-      <div v-else-if="loaded && !lines.length" class="vc-note">No words were heard in this video.</div>
-      <div v-else-if="loaded && found && !found.length" class="vc-note">No line matches.</div>
-      <q-virtual-scroll v-else ref="scroll" class="vc-transcript-lines" :items="shown"
+      <div v-if="failed" class="vc-note">The whole transcript could not be loaded. Reload the page to try again.</div>
+      <div v-if="loaded && !failed && !lines.length" class="vc-note">No words were heard in this video.</div>
+      <div v-else-if="found && !found.length" class="vc-note">No line matches.</div>
+      <q-virtual-scroll v-else-if="lines.length" ref="scroll" class="vc-transcript-lines" :items="shown"
           :virtual-scroll-item-size="34" v-slot="{ item }">
         <div :key="item" class="vc-line" :data-index="item" @click="pick(item)"
             :class="{ 'vc-in-clip': inClip[item], 'vc-playing': item === active }">
@@ -21,6 +21,7 @@ export default {
     </div>`,
   props: {
     src: String,
+    head: Array,
     player: String,
     ranges: Array,
     found: Array,
@@ -28,11 +29,12 @@ export default {
   },
   emits: ["pick"],
   data() {
-    return { lines: [], loaded: false, failed: false, active: -1 };
+    return { lines: this.head ?? [], loaded: false, failed: false, active: -1 };
   },
   computed: {
     shown() {
-      return this.found ?? this.lines.map((_, index) => index);
+      if (this.found) return this.found.filter((index) => index < this.lines.length);
+      return this.lines.map((_, index) => index);
     },
     inClip() {
       const ranges = this.ranges ?? [];
@@ -41,7 +43,7 @@ export default {
   },
   watch: {
     src() {
-      this.load();
+      this.load(null);
     },
     found() {
       // back from a search (or into one): show the line being played, if it is listed
@@ -55,19 +57,27 @@ export default {
     };
     document.addEventListener("timeupdate", this.onTime, true);
     document.addEventListener("seeked", this.onTime, true);
-    setTimeout(() => this.load(), 0); // window.path_prefix is set once the app has mounted
+    // the page's head started fetching the lines before the app was even built (transcript.py)
+    const prefetched = window.vcLines?.[this.src];
+    if (prefetched) delete window.vcLines[this.src];
+    this.load(prefetched);
   },
   unmounted() {
     document.removeEventListener("timeupdate", this.onTime, true);
     document.removeEventListener("seeked", this.onTime, true);
   },
   methods: {
-    async load() {
+    async load(prefetched) {
       try {
-        const url = (this.src.startsWith("/") ? window.path_prefix : "") + this.src;
-        const response = await fetch(url, { credentials: "same-origin" });
-        if (!response.ok) throw new Error(`${response.status}`);
-        this.lines = await response.json();
+        let lines = prefetched ? await prefetched : null;
+        if (!lines) {
+          await new Promise((resolve) => setTimeout(resolve, 0)); // window.path_prefix is set
+          const url = (this.src.startsWith("/") ? window.path_prefix : "") + this.src;
+          const response = await fetch(url, { credentials: "same-origin" });
+          if (!response.ok) throw new Error(`${response.status}`);
+          lines = await response.json();
+        }
+        this.lines = lines;
         this.failed = false;
       } catch (error) {
         this.failed = true;

@@ -1,14 +1,17 @@
 """The job page's transcript view, the same weight for a 2-hour video as for a 5-minute one.
 
-The page holds one element for the lines (transcript.js): the browser fetches them after the
-page has loaded (`/media/jobs/{id}/lines.json`) and draws only those in view. It highlights the
+The page holds one element for the lines (transcript.js) with the first HEAD_LINES of them, so
+the first screen shows at once; the browser fetches the rest while the page starts
+(`/media/jobs/{id}/lines.json`) and draws only the lines in view. It highlights the
 line being played from the player's own events and seeks the player on a click, without a round
 trip. The search box filters on the server (`find_lines`) and sends the matching line numbers.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 from nicegui import ui
 
@@ -31,6 +34,23 @@ TRANSCRIPT_CSS = """
 .vc-hit { background: #ffd54f; color: inherit; border-radius: 2px; }
 """
 
+# In the page's head: the lines are on their way while the app's scripts load and run (a null
+# answer makes transcript.js fetch them itself).
+PREFETCH_HTML = """<script>
+(window.vcLines = window.vcLines || {})[SRC] =
+  fetch(SRC).then((response) => (response.ok ? response.json() : null)).catch(() => null);
+</script>"""
+
+HEAD_LINES = 40  # more than the box shows (24rem)
+
+
+def transcript_head(job: Job) -> list[TranscriptLine] | None:
+    """The first lines of the job's transcript; None when it has none (yet). Blocking (the
+    transcript is parsed once per file version): call it off the event loop."""
+    if not (job.transcript_path and Path(job.transcript_path).is_file()):
+        return None
+    return api.transcript_lines(job)[:HEAD_LINES]
+
 
 def find_lines(lines: list[TranscriptLine], query: str) -> list[int]:
     """The numbers of the lines that hold `query` (case aside), as transcript.js marks it."""
@@ -48,12 +68,14 @@ class TranscriptLines(ui.element, component="transcript.js"):
     def __init__(
         self,
         src: str,
+        head: list[TranscriptLine],
         player_id: str | None,
         ranges: list[tuple[float, float]],
         on_pick: Callable[[float, float], None],
     ) -> None:
         super().__init__()
         self._props["src"] = src
+        self._props["head"] = [list(line) for line in head]
         self._props["player"] = player_id
         self._props["ranges"] = [list(r) for r in ranges]
         self._props["found"] = None
@@ -80,8 +102,15 @@ class TranscriptView:
         self.lines: TranscriptLines | None = None
         self.count: ui.label | None = None
         self.job: Job | None = None
+        self.prefetched = False
 
-    def build(self, job: Job, player_id: str | None, ranges: list[tuple[float, float]]) -> None:
+    def build(
+        self,
+        job: Job,
+        head: list[TranscriptLine],
+        player_id: str | None,
+        ranges: list[tuple[float, float]],
+    ) -> None:
         self.job = job
         ui.add_css(TRANSCRIPT_CSS)
         with ui.row().classes("w-full items-center gap-3 no-wrap"):
@@ -93,7 +122,11 @@ class TranscriptView:
                 "transcript-search"
             ).add_slot("prepend", '<q-icon name="search" />')
             self.count = ui.label().classes("text-xs text-grey-6 shrink-0").mark("transcript-count")
-        self.lines = TranscriptLines(lines_url(job.id), player_id, ranges, self.on_pick)
+        src = lines_url(job.id)
+        if not self.prefetched:  # the browser fetches the lines while it starts the page
+            ui.add_head_html(PREFETCH_HTML.replace("SRC", json.dumps(src)))
+            self.prefetched = True
+        self.lines = TranscriptLines(src, head, player_id, ranges, self.on_pick)
         self.lines.classes("w-full").mark("transcript")
         if self.query.strip():
             ui.timer(0, lambda: self.search(self.query), once=True)

@@ -20,6 +20,7 @@ from viralclipper.models.jobs import (
 from viralclipper.models.runs import RunStatus, RunSummary
 from viralclipper.models.tables import AnalysisRun, Clip, Job, JobEvent, User
 from viralclipper.queue import api
+from viralclipper.queue.api import TranscriptLine
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.stages import STAGE_LABELS, STAGES
 from viralclipper.ui.actions import job_action
@@ -43,7 +44,7 @@ from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
 from viralclipper.ui.run_compare import open_comparison
-from viralclipper.ui.transcript import TranscriptView
+from viralclipper.ui.transcript import TranscriptView, transcript_head
 from viralclipper.ui.youtube import PublishDialog, youtube_links
 
 # Quasar's dense timeline puts the subtitle (here the duration) above a heading-sized title:
@@ -80,7 +81,7 @@ class JobPage:
 
     job: Job
     has_media: bool
-    has_transcript: bool
+    transcript_head: list[TranscriptLine] | None  # its first lines; None: no transcript (yet)
     clips: list[Clip]
     events: list[JobEvent]
     runs: list[RunSummary]  # newest first
@@ -122,7 +123,7 @@ def read_page(job_id: int, user_id: int) -> JobPage | None:
     return JobPage(
         job,
         bool(job.media_path and Path(job.media_path).is_file()),
-        bool(job.transcript_path and Path(job.transcript_path).is_file()),
+        transcript_head(job),
         found,
         jobs.list_events(job.id, limit=200),
         runs.list_runs(job.id),
@@ -394,7 +395,7 @@ class JobView:
                         ui.label(format_time(event.created_at)).classes("text-xs text-grey-6")
 
     def transcript(self) -> None:
-        if not self.data.has_transcript:
+        if self.data.transcript_head is None:
             ui.label("The transcript appears here once the video is transcribed.").classes(
                 "text-sm text-grey-6"
             )
@@ -410,7 +411,7 @@ class JobView:
                 ).mark("new-clip")
         player_id = f"c{self.player.id}" if self.player is not None else None
         ranges = [(clip.start, clip.end) for clip in self.data.clips]
-        self.transcript_view.build(self.job, player_id, ranges)
+        self.transcript_view.build(self.job, self.data.transcript_head, player_id, ranges)
 
     def pick(self, start: float, _end: float) -> None:
         """A line was clicked (the browser has already sought the player there)."""
