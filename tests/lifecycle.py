@@ -10,7 +10,13 @@ WORKER = "test-worker"
 STAGE_OF = {status: stage for stage, status in STAGE_STATUS.items()}
 
 
-def run_to(job_id: int, status: JobStatus, worker: str = WORKER, error: str | None = None) -> Job:
+def run_to(
+    job_id: int,
+    status: JobStatus,
+    worker: str = WORKER,
+    error: str | None = None,
+    kind: str = "error",
+) -> Job:
     """Claim a pending job for `worker` and walk it to `status`: each stage it passes is recorded
     (0 s); failed and cancelled jobs stop while downloading."""
     if status is JobStatus.PENDING:
@@ -18,7 +24,7 @@ def run_to(job_id: int, status: JobStatus, worker: str = WORKER, error: str | No
     assert jobs.claim_job(job_id, worker) is not None, f"job {job_id} could not be claimed"
     job = jobs.advance_job(job_id, worker)
     if status is JobStatus.FAILED:
-        return jobs.fail_job(job_id, worker, error or "The video is private.")
+        return jobs.fail_job(job_id, worker, error or "The video is private.", kind=kind)
     if status is JobStatus.CANCELLED:
         return jobs.stop_job(job_id, worker)
     while job.status != status:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from viralclipper.models import (
+    User,
     authenticate,
     count_users,
+    create_first_admin,
     create_user,
     get_user,
     get_user_by_email,
@@ -72,3 +77,48 @@ def test_set_password_and_admin(database: str):
     assert not get_user(user.id).is_admin
     with pytest.raises(LookupError):
         set_password(9999, "new password")
+
+
+def test_first_admin_only_on_an_empty_instance(database: str):
+    admin = create_first_admin("root@example.com", "correct horse")
+
+    assert admin.is_admin and admin.email == "root@example.com"
+    with pytest.raises(ValueError, match="already has an admin"):
+        create_first_admin("second@example.com", "battery staple")
+    assert count_users() == 1
+
+
+def test_racing_first_admins_make_exactly_one(database: str):
+    """Many requests create "the first admin" at once: one succeeds, the others are refused."""
+    racers = 6
+    barrier = threading.Barrier(racers)
+
+    def race(index: int) -> User | str:
+        barrier.wait()
+        try:
+            return create_first_admin(f"racer{index}@example.com", "correct horse")
+        except ValueError as error:
+            return str(error)
+
+    with ThreadPoolExecutor(racers) as pool:
+        results = list(pool.map(race, range(racers)))
+
+    created = [result for result in results if isinstance(result, User)]
+    assert len(created) == 1 and created[0].is_admin
+    assert count_users() == 1
+    assert all("already has an admin" in r for r in results if not isinstance(r, User))
+
+
+def test_racing_sign_ups_on_an_empty_instance_make_one_admin(database: str):
+    racers = 6
+    barrier = threading.Barrier(racers)
+
+    def race(index: int) -> User:
+        barrier.wait()
+        return create_user(f"racer{index}@example.com", "correct horse")
+
+    with ThreadPoolExecutor(racers) as pool:
+        results = list(pool.map(race, range(racers)))
+
+    assert sum(user.is_admin for user in results) == 1
+    assert count_users() == racers

@@ -20,9 +20,10 @@ from viralclipper.pipeline.download import (
     download,
     explain_ytdlp_error,
     youtube_video_id,
+    ytdlp_failure,
 )
 from viralclipper.pipeline.media import probe
-from viralclipper.pipeline.progress import Cancelled, Reporter
+from viralclipper.pipeline.progress import Cancelled, FailureKind, Reporter
 from viralclipper.pipeline.sample import SampleTalk
 
 LIVE_PLAYLIST = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:4.0,\nseg0.ts\n"
@@ -62,9 +63,13 @@ def cached_entries(downloads: Path) -> list[Path]:
 
 
 def download_error(source: str, downloads: Path, **kwargs: bool) -> str:
+    return str(download_failure(source, downloads, **kwargs))
+
+
+def download_failure(source: str, downloads: Path, **kwargs: bool) -> DownloadError:
     with pytest.raises(DownloadError) as caught:
         download(source, downloads, **kwargs)
-    return str(caught.value)
+    return caught.value
 
 
 def test_downloads_a_video_through_the_generic_extractor(
@@ -123,8 +128,9 @@ def test_cancel_during_download_leaves_nothing_cached(site: VideoServer, downloa
 
 
 def test_http_404_names_the_problem(site: VideoServer, downloads: Path):
-    message = download_error(site.url("missing.mp4"), downloads)
-    assert "HTTP 404" in message
+    failure = download_failure(site.url("missing.mp4"), downloads)
+    assert "HTTP 404" in str(failure)
+    assert failure.kind is FailureKind.SOURCE_GONE  # retrying cannot help
     assert cached_entries(downloads) == []
 
 
@@ -132,8 +138,38 @@ def test_connection_refused_is_a_network_error(downloads: Path):
     with socket.socket() as probe_socket:
         probe_socket.bind(("127.0.0.1", 0))
         unused_port = probe_socket.getsockname()[1]
-    message = download_error(f"http://127.0.0.1:{unused_port}/talk.mp4", downloads)
-    assert message == "Could not reach 127.0.0.1: the connection was refused."
+    failure = download_failure(f"http://127.0.0.1:{unused_port}/talk.mp4", downloads)
+    assert str(failure) == "Could not reach 127.0.0.1: the connection was refused."
+    assert failure.kind is FailureKind.ERROR  # the server may be back on a retry
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("page.html", FailureKind.UNSUPPORTED),
+        ("live.m3u8", FailureKind.ERROR),  # it may have ended by the retry
+        ("not a url", FailureKind.UNSUPPORTED),
+    ],
+)
+def test_failures_say_whether_a_retry_can_help(
+    site: VideoServer, downloads: Path, source: str, kind: FailureKind
+):
+    url = site.url(source) if "." in source else source
+    assert download_failure(url, downloads).kind is kind
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        ("Private video. Sign in if you've been granted access", FailureKind.PRIVATE),
+        ("Video unavailable. This video has been removed by the uploader", FailureKind.SOURCE_GONE),
+        ("Unable to download webpage: HTTP Error 410: Gone", FailureKind.SOURCE_GONE),
+        ("Unable to download webpage: HTTP Error 503: Unavailable", FailureKind.ERROR),
+        ("Sign in to confirm you're not a bot", FailureKind.ERROR),
+    ],
+)
+def test_youtube_errors_say_whether_a_retry_can_help(reason: str, kind: FailureKind):
+    assert ytdlp_failure(YT + reason, VIDEO).kind is kind
 
 
 def test_a_page_without_video_is_unsupported(site: VideoServer, downloads: Path):
@@ -161,7 +197,9 @@ def test_too_long_is_refused_before_downloading(
     site: VideoServer, downloads: Path, monkeypatch: pytest.MonkeyPatch
 ):
     set_env(monkeypatch, "MAX_VIDEO_MINUTES", "10")
-    message = download_error(site.url("long.m3u8"), downloads)
+    failure = download_failure(site.url("long.m3u8"), downloads)
+    assert failure.kind is FailureKind.TOO_LONG
+    message = str(failure)
     assert message == (
         "This video is 20 min long, longer than the limit of 10 min (MAX_VIDEO_MINUTES=10)."
     )

@@ -6,7 +6,7 @@ import pytest
 
 from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
 from viralclipper.pipeline.sample import SampleTalk
-from viralclipper.pipeline.transcribe import resolve_device, transcribe
+from viralclipper.pipeline.transcribe import progress_batch_size, resolve_device, transcribe
 from viralclipper.pipeline.transcript import SENTENCE_END, Transcript
 
 
@@ -117,3 +117,27 @@ def test_a_cancel_is_seen_inside_a_long_batch(sample_audio: Path, tmp_path: Path
             batched=True,
         )
     assert not any(m.startswith("transcribed") for m in messages)
+
+
+def test_batched_progress_moves_during_the_transcription(sample_audio: Path, tmp_path: Path):
+    """The batched pipeline yields a batch's segments only when the whole batch is decoded: the
+    64 s talk must not sit at 0 while it is decoded and then jump to the end. While the model
+    works, the page hears where it is: those reports must stand at several values."""
+    reports: list[tuple[float, str]] = []
+    transcribe(
+        sample_audio,
+        tmp_path,
+        Reporter(lambda f, m: reports.append((f, m))),
+        batched=True,
+    )
+    fractions = [fraction for fraction, _ in reports]
+    waiting = {round(f, 3) for f, m in reports if m.startswith("transcribing:")}
+    assert len(waiting - {0.0}) >= 2, reports
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_batch_size_shrinks_for_short_audio_only():
+    assert progress_batch_size(64.0, 8) == 1
+    assert progress_batch_size(10 * 60.0, 8) == 5
+    assert progress_batch_size(2 * 3600.0, 8) == 8
+    assert progress_batch_size(0.0, 8) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import signal
 import threading
 import uuid
@@ -15,6 +14,7 @@ from tests.queue.conftest import Backend, wait_for_status
 from tests.waiting import wait_for
 from viralclipper.models import clips, jobs
 from viralclipper.models.instance import save_instance_settings
+from viralclipper.models.jobs import NotAllowedNow
 from viralclipper.models.settings import save_user_settings
 from viralclipper.models.tables import User
 from viralclipper.models.users import set_admin
@@ -133,6 +133,8 @@ def test_a_failing_stage_leaves_a_readable_failure_and_keeps_finished_work(
     assert failed.status == "failed"
     assert "127.0.0.1:9" in failed.error_message
     assert failed.last_completed_stage == "transcribe"
+    assert (failed.failure_kind, jobs.failed_stage(failed)) == ("error", "analyze")
+    assert api.retry_refusal(failed) is None  # an LLM that did not answer may answer later
     assert any(e.level == "error" for e in jobs.list_events(job.id))
 
     save_user_settings(user.id, analyzer="offline")
@@ -143,22 +145,23 @@ def test_a_failing_stage_leaves_a_readable_failure_and_keeps_finished_work(
     assert events_of(job.id).count("transcribe started") == 1
 
 
-def test_a_failed_download_can_be_retried_once_the_video_is_there(
+def test_a_404_fails_in_the_download_and_is_not_retried(
     backend: Backend, user: User, site: VideoServer
 ):
-    name = f"later-{uuid.uuid4().hex[:8]}.mp4"
+    """Nothing at the URL: the job records that retrying cannot help, and a retry is refused
+    with a sentence (the page hides the button)."""
+    name = f"missing-{uuid.uuid4().hex[:8]}.mp4"
     backend.start_worker()
     job = api.submit_job(user.id, site.url(name))
     failed = wait_for_status(job.id, {"completed", "failed"}, backend)
     assert failed.status == "failed"
     assert "HTTP 404" in failed.error_message
-    assert failed.last_completed_stage is None
+    assert failed.failure_kind == "source_gone"
+    assert jobs.failed_stage(failed) == "download"
 
-    shutil.copy(site.root / "short.mp4", site.root / name)
-    api.retry_job(job.id, user.id)
-    done = wait_for_status(job.id, {"completed", "failed"}, backend)
-    assert done.status == "completed", done.error_message
-    assert done.error_message is None
+    with pytest.raises(NotAllowedNow, match="Retrying cannot help: the video is no longer"):
+        api.retry_job(job.id, user.id)
+    assert jobs.get_job(job.id).status == "failed"
 
 
 def test_one_clip_is_rendered_again_and_a_deleted_job_leaves_no_files(

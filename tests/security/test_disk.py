@@ -179,15 +179,16 @@ def log_in_and_upload(server: AppServer, video: Path) -> None:
     from selenium.webdriver.common.by import By
 
     with chromium() as browser:
-        browser.get(server.url("/register"))
-        wait_for(lambda: "first user" in browser.page_source, 15, "the register form")
+        browser.get(server.url("/"))  # a fresh instance: the first-run form
+        wait_for(lambda: "Create the admin account" in browser.page_source, 15, "the setup form")
         for label, text in [
             ("Email", EMAIL),
             ("Password", PASSWORD),
             ("Repeat password", PASSWORD),
         ]:
             browser.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']").send_keys(text)
-        browser.find_element(By.XPATH, "//button[normalize-space(.)='Create account']").click()
+        create = "//button[normalize-space(.)='Create admin account']"
+        browser.find_element(By.XPATH, create).click()
         wait_for(lambda: browser.title.startswith("Dashboard"), 15, "the dashboard")
         browser.get(server.url("/jobs"))
         wait_for(lambda: browser.title.startswith("Jobs"), 15, "the jobs page")

@@ -219,15 +219,16 @@ def fill(driver: Any, label: str, text: str) -> None:
 
 
 def sign_up(driver: Any, server: AppServer, email: str = EMAIL, password: str = PASSWORD) -> None:
-    """Register the first user (the administrator) and wait for the dashboard, logged in."""
+    """Create the first user (the administrator) on a fresh instance's first-run form, and wait
+    for the dashboard, logged in."""
     from selenium.webdriver.common.by import By
 
-    driver.get(server.url("/register"))
-    wait_for(lambda: "first user" in driver.page_source, 15, "the register form")
+    driver.get(server.url("/"))
+    wait_for(lambda: "Create the admin account" in driver.page_source, 15, "the first-run form")
     fill(driver, "Email", email)
     fill(driver, "Password", password)
     fill(driver, "Repeat password", password)
-    driver.find_element(By.XPATH, "//button[normalize-space(.)='Create account']").click()
+    driver.find_element(By.XPATH, "//button[normalize-space(.)='Create admin account']").click()
     wait_for(lambda: driver.title.startswith("Dashboard"), 15, "the dashboard")
 
 

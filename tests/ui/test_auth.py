@@ -32,6 +32,7 @@ async def test_wrong_password_is_refused(user: User) -> None:
 
 
 async def test_empty_login_form_says_what_is_missing(user: User) -> None:
+    make_account()
     await user.open("/login")
     user.find(marker="login-button").click()
     await user.should_see("Enter your email and password.")
@@ -54,9 +55,10 @@ async def test_failed_logins_are_rate_limited_per_email(user: User) -> None:
     await user.should_not_see("Dashboard")
 
 
-async def test_first_user_registers_as_admin_and_sees_the_users_page(user: User) -> None:
-    await user.open("/register")
-    await user.should_see("you will be the administrator")
+async def test_a_fresh_instance_opens_on_creating_the_admin_account(user: User) -> None:
+    await user.open("/")  # no users yet: not "Welcome back" but the first-run form
+    await user.should_see("Create the admin account")
+    await user.should_not_see("Welcome back")
     user.find(marker="email").type("Boss@Example.com")
     user.find(marker="password").type(PASSWORD)
     user.find(marker="repeat").type(PASSWORD)
@@ -68,6 +70,29 @@ async def test_first_user_registers_as_admin_and_sees_the_users_page(user: User)
     await user.should_see("Add a user")
 
 
+async def test_after_the_first_run_the_setup_page_is_gone(user: User) -> None:
+    make_account("admin@example.com")
+    await user.open("/setup")
+    await user.should_see("Welcome back")
+    await user.should_not_see("Create the admin account")
+    await user.open("/register")
+    await user.should_see("Create your account.")
+
+
+async def test_a_setup_form_left_open_cannot_make_a_second_admin(user: User) -> None:
+    """Two browsers open the first-run form; the second to submit is refused (the check is made
+    again in the statement that inserts, not only when the page was drawn)."""
+    await user.open("/setup")
+    make_account("quicker@example.com")  # the other browser won
+    user.find(marker="email").type("slower@example.com")
+    user.find(marker="password").type(PASSWORD)
+    user.find(marker="repeat").type(PASSWORD)
+    user.find(marker="register-button").click()
+    await user.should_see("This instance already has an admin: log in instead.", retries=50)
+    assert users.get_user_by_email("slower@example.com") is None
+
+
+@pytest.mark.parametrize("page", ["/setup", "/register"])
 @pytest.mark.parametrize(
     ("email", "password", "repeat", "message"),
     [
@@ -77,15 +102,18 @@ async def test_first_user_registers_as_admin_and_sees_the_users_page(user: User)
     ],
 )
 async def test_register_rejects_bad_input(
-    user: User, email: str, password: str, repeat: str, message: str
+    user: User, page: str, email: str, password: str, repeat: str, message: str
 ) -> None:
-    await user.open("/register")
+    if page == "/register":
+        make_account("first@example.com")
+    before = users.count_users()
+    await user.open(page)
     user.find(marker="email").type(email)
     user.find(marker="password").type(password)
     user.find(marker="repeat").type(repeat)
     user.find(marker="register-button").click()
     await user.should_see(message, retries=50)
-    assert users.count_users() == 0
+    assert users.count_users() == before
 
 
 async def test_closed_registration_only_lets_an_admin_add_users(

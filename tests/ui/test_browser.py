@@ -71,7 +71,7 @@ def test_register_submit_watch_play_and_download(
         def click_button(text: str) -> None:
             browser.find_element(By.XPATH, f"//button[normalize-space(.)='{text}']").click()
 
-        # register: the first user becomes admin and lands on the dashboard, logged in
+        # first run: the first user becomes admin and lands on the dashboard, logged in
         sign_up(browser, server)
         assert "Administrator" in browser.page_source  # the user menu (rendered, not opened)
 

@@ -6,12 +6,13 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.lifecycle import WORKER
+from tests.lifecycle import WORKER, run_to
 from tests.ui.conftest import logged_in, make_account
 from tests.ui.data import make_completed_job, make_job
 from tests.waiting import wait_for_async
 from viralclipper.models import jobs
-from viralclipper.models.jobs import JobStatus
+from viralclipper.models.jobs import JobStatus, NotAllowedNow
+from viralclipper.queue import api
 
 
 @pytest.mark.parametrize("path", ["/jobs/{other}", "/jobs/999", "/jobs/abc"])
@@ -49,10 +50,44 @@ async def test_a_failed_job_shows_its_reason_and_can_be_retried(user: User) -> N
     job = make_job(account.id, "Broken", JobStatus.FAILED)
     await user.open(f"/jobs/{job.id}")
     await user.should_see("The video is private.")
+    assert user.find(marker="stage-download").elements.pop().props["subtitle"] == "failed here"
     assert user.find(marker="stage-transcribe").elements.pop().props["subtitle"] == "not reached"
     user.find("Retry").click()
     await user.should_see("Queued again.", retries=30)
     assert jobs.get_job(job.id).status == JobStatus.PENDING
+
+
+async def test_a_failure_in_a_later_stage_is_marked_there(user: User) -> None:
+    account = await logged_in(user)
+    job = jobs.create_job(account.id, "https://example.com/talk.mp4", {})
+    jobs.claim_job(job.id, WORKER)
+    jobs.advance_job(job.id, WORKER)
+    jobs.record_stage(job.id, "download", 1.5)
+    jobs.advance_job(job.id, WORKER)  # transcribing
+    jobs.fail_job(job.id, WORKER, "talk.mp4 has no audio track to transcribe", kind="unsupported")
+    await user.open(f"/jobs/{job.id}")
+    subtitles = {
+        stage: user.find(marker=f"stage-{stage}").elements.pop().props["subtitle"]
+        for stage in ("download", "transcribe", "analyze")
+    }
+    assert subtitles == {"download": "1.5 s", "transcribe": "failed here", "analyze": "not reached"}
+
+
+async def test_retry_is_hidden_and_refused_when_it_cannot_help(user: User) -> None:
+    account = await logged_in(user)
+    job = make_job(account.id, "Timed out", JobStatus.FAILED)  # a failure a retry may fix
+    gone = jobs.create_job(account.id, "https://example.com/gone.mp4", {})
+    error = "Nothing was found at this URL (HTTP 404)."
+    run_to(gone.id, JobStatus.FAILED, error=error, kind="source_gone")
+    await user.open(f"/jobs/{gone.id}")
+    await user.should_see("Nothing was found at this URL (HTTP 404).")
+    await user.should_not_see("Retry")
+    await user.open("/jobs")
+    await user.should_see(marker=f"replay-{job.id}")  # a failure that may pass: offered
+    await user.should_not_see(marker=f"replay-{gone.id}")  # a 404: not
+    with pytest.raises(NotAllowedNow, match="Retrying cannot help"):
+        api.retry_job(gone.id, account.id)
+    assert jobs.get_job(gone.id).status == JobStatus.FAILED
 
 
 async def test_reanalyze_with_my_current_settings(user: User) -> None:

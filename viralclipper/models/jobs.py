@@ -320,7 +320,7 @@ def _values(
     if new is S.COMPLETED:
         values["progress"] = 100.0
     if old in FINISHED_STATES:  # a retry or a re-analysis starts a fresh run
-        values.update(error_message=None, cancel_requested=False)
+        values.update(error_message=None, failure_kind=None, cancel_requested=False)
     if move is Move.ADVANCE and old is S.PENDING:
         values["started_at"] = now  # when the current run started
     return values
@@ -390,9 +390,20 @@ def advance_job(job_id: int, worker_id: str, *, step: str | None = None) -> Job:
     return _move(job_id, Move.ADVANCE, worker_id=worker_id, step=step)
 
 
-def fail_job(job_id: int, worker_id: str, error: str, *, step: str = "failed") -> Job:
-    """The worker gives up on a running job; `error` is the sentence the user reads."""
-    return _move(job_id, Move.FAIL, worker_id=worker_id, step=step, error=error)
+def fail_job(
+    job_id: int, worker_id: str, error: str, *, kind: str = "error", step: str = "failed"
+) -> Job:
+    """The worker gives up on a running job; `error` is the sentence the user reads, `kind`
+    what kind of failure it was (pipeline.progress.FailureKind: whether a retry can help)."""
+    return _move(job_id, Move.FAIL, worker_id=worker_id, step=step, error=error, failure_kind=kind)
+
+
+def failed_stage(job: Job) -> Stage | None:
+    """The stage a failed job failed in: the first one it had not finished (None unless failed)."""
+    if job.status != S.FAILED:
+        return None
+    remaining = stages_after(job.last_completed_stage)
+    return remaining[0] if remaining else None
 
 
 def stop_job(job_id: int, worker_id: str, *, step: str = "cancelled") -> Job:

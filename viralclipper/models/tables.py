@@ -232,6 +232,8 @@ class Job(SQLModel, table=True):
     current_step: str | None = None
     progress: float = 0.0  # 0-100 over the whole job
     error_message: str | None = _text()
+    # why it failed, a pipeline.progress.FailureKind value: whether a retry can help
+    failure_kind: str | None = None
 
     created_at: datetime = _timestamp(nullable=False, index=True)
     started_at: datetime | None = _timestamp()

@@ -7,12 +7,13 @@ from functools import cache
 from pathlib import Path
 
 import bcrypt
-from sqlalchemy import func, update
+from sqlalchemy import exists, func, insert, literal, or_, text, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from viralclipper.models.db import session
-from viralclipper.models.tables import User
+from viralclipper.models.tables import User, UTCDateTime, utcnow
 
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 refuses longer ones instead of truncating
@@ -63,18 +64,50 @@ def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
     Raises ValueError with a sentence for the user for an invalid email or password, or an email
     that is already registered.
     """
+    user = _insert_user(email, password, is_admin=is_admin, only_first=False)
+    assert user is not None  # only an only_first insert can be refused
+    return user
+
+
+def create_first_admin(email: str, password: str) -> User:
+    """The first user of a fresh instance, an admin. ValueError with a sentence when any user
+    exists already (of two racing requests, exactly one creates the admin), or for an invalid
+    email or password."""
+    user = _insert_user(email, password, is_admin=True, only_first=True)
+    if user is None:
+        raise ValueError("This instance already has an admin: log in instead.")
+    return user
+
+
+def _insert_user(email: str, password: str, *, is_admin: bool, only_first: bool) -> User | None:
+    """Insert a user in one statement that also decides, atomically, whether the table was empty:
+    the user is an admin when asked or when first; with `only_first`, nothing is inserted (None)
+    unless the table was empty."""
     email = normalize_email(email)
     password_hash = hash_password(password)
+    empty = ~exists().where(col(User.id).is_not(None))
+    values = sa_select(
+        literal(email),
+        literal(password_hash),
+        or_(literal(is_admin), empty),
+        literal(utcnow(), UTCDateTime()),
+        literal(0),
+    )
+    if only_first:
+        values = values.where(empty)
+    statement = insert(User).from_select(
+        ["email", "password_hash", "is_admin", "created_at", "session_epoch"], values
+    )
     try:
         with session() as db:
-            first = db.exec(select(func.count()).select_from(User)).one() == 0
-            user = User(email=email, password_hash=password_hash, is_admin=is_admin or first)
-            db.add(user)
-            db.flush()
-            db.refresh(user)
+            if db.get_bind().dialect.name == "postgresql":
+                # Postgres reads with a snapshot per statement: two racing inserts could both see
+                # an empty table, so creators take turns (SQLite has one writer at a time anyway).
+                db.exec(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))  # type: ignore[call-overload]
+            inserted = db.exec(statement).rowcount
     except IntegrityError as error:
         raise ValueError(f"A user with the email {email} already exists.") from error
-    return user
+    return get_user_by_email(email) if inserted else None
 
 
 def authenticate(email: str, password: str) -> User | None:

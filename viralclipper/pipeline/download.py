@@ -32,7 +32,7 @@ from viralclipper.config import get_settings
 from viralclipper.pipeline.files import write_text_atomic
 from viralclipper.pipeline.media import FORMAT_WHITELIST, check_media_file, ffmpeg_binary, probe
 from viralclipper.pipeline.netguard import AddressNotAllowed, GuardedUrllibRH, NetGuard
-from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
+from viralclipper.pipeline.progress import Cancelled, FailureKind, PipelineError, Reporter
 
 log = logging.getLogger(__name__)
 
@@ -164,19 +164,27 @@ def _web_url(source: str, allow_local_files: bool) -> str:
     ):
         return source
     if parts.scheme.lower() == "file":
-        raise DownloadError("file:// URLs are not accepted; give an http or https link to a video.")
+        raise DownloadError(
+            "file:// URLs are not accepted; give an http or https link to a video.",
+            kind=FailureKind.UNSUPPORTED,
+        )
     if "://" not in source and youtube_video_id(source):
         return f"https://{source}"
     shown = source if len(source) <= 80 else f"{source[:77]}..."
     if allow_local_files:
-        raise DownloadError(f"'{shown}' is neither a video URL nor an existing video file.")
+        raise DownloadError(
+            f"'{shown}' is neither a video URL nor an existing video file.",
+            kind=FailureKind.UNSUPPORTED,
+        )
     if source.startswith(("/", "~", "./", "../")) or re.match(r"[A-Za-z]:\\", source):
         raise DownloadError(
-            "Local file paths are not accepted here; give an http or https link to a video."
+            "Local file paths are not accepted here; give an http or https link to a video.",
+            kind=FailureKind.UNSUPPORTED,
         )
     raise DownloadError(
         f"'{shown}' is not a video URL; give an http or https link, for example "
-        "https://www.youtube.com/watch?v=..."
+        "https://www.youtube.com/watch?v=...",
+        kind=FailureKind.UNSUPPORTED,
     )
 
 
@@ -194,7 +202,7 @@ def _local_result(path: Path, source: str, reporter: Reporter) -> DownloadResult
     try:
         info = check_media_file(path)
     except PipelineError as exc:
-        raise DownloadError(str(exc)) from exc
+        raise DownloadError(str(exc), kind=exc.kind) from exc
     _check_length(info.duration)
     stat = path.stat()
     fingerprint = f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()
@@ -216,7 +224,10 @@ def _local_result(path: Path, source: str, reporter: Reporter) -> DownloadResult
 
 def _check_downloadable(info: dict[str, Any]) -> None:
     if info.get("_type") in {"playlist", "multi_video"}:
-        raise DownloadError("This link is a playlist or channel; give the link of a single video.")
+        raise DownloadError(
+            "This link is a playlist or channel; give the link of a single video.",
+            kind=FailureKind.UNSUPPORTED,
+        )
     live_status = info.get("live_status")
     if info.get("is_live") or live_status == "is_live":
         raise DownloadError("This is a live stream; wait until it has ended and try again.")
@@ -237,10 +248,12 @@ def _check_size(size: float, *, downloading: bool = False) -> None:
     if downloading:
         raise DownloadError(
             f"The download grew past the limit of {limit} MB (MAX_DOWNLOAD_MB), so it was "
-            "stopped and the partial file removed."
+            "stopped and the partial file removed.",
+            kind=FailureKind.TOO_LONG,
         )
     raise DownloadError(
-        f"This video is larger than the download limit of {limit} MB (MAX_DOWNLOAD_MB)."
+        f"This video is larger than the download limit of {limit} MB (MAX_DOWNLOAD_MB).",
+        kind=FailureKind.TOO_LONG,
     )
 
 
@@ -268,7 +281,7 @@ def _check_address(url: str, guard: NetGuard) -> None:
     try:
         guard.check_url(url)
     except AddressNotAllowed as exc:
-        raise DownloadError(not_allowed_message(exc.host)) from None
+        raise DownloadError(not_allowed_message(exc.host), kind=FailureKind.PRIVATE) from None
 
 
 def not_allowed_message(host: str) -> str:
@@ -280,7 +293,7 @@ def not_allowed_message(host: str) -> str:
 
 def _refuse_blocked(blocked: list[str]) -> None:
     if blocked:
-        raise DownloadError(not_allowed_message(blocked[0]))
+        raise DownloadError(not_allowed_message(blocked[0]), kind=FailureKind.PRIVATE)
 
 
 def _check_length(duration: float) -> None:
@@ -288,7 +301,8 @@ def _check_length(duration: float) -> None:
     if duration > minutes * 60:
         raise DownloadError(
             f"This video is {_length(duration)} long, longer than the limit of "
-            f"{_length(minutes * 60)} (MAX_VIDEO_MINUTES={minutes:g})."
+            f"{_length(minutes * 60)} (MAX_VIDEO_MINUTES={minutes:g}).",
+            kind=FailureKind.TOO_LONG,
         )
 
 
@@ -426,7 +440,8 @@ def _check_part(path: Path) -> None:
     except PipelineError as exc:
         raise DownloadError(
             "The downloaded file is not a plain video file (a playlist, or a file that refers to "
-            "other files), so it was refused."
+            "other files), so it was refused.",
+            kind=FailureKind.UNSUPPORTED,
         ) from exc
 
 
@@ -453,10 +468,12 @@ def _ytdlp_errors(
         if cause and isinstance(cause[1], Cancelled | PipelineError):
             raise cause[1] from None
         _refuse_blocked(blocked or [])
-        message = explain_ytdlp_error(str(exc), url)
+        failure = ytdlp_failure(str(exc), url)
         if guarded and _is_network_failure(str(exc)):
-            message = f"Could not download from {urlsplit(url).hostname or url}: it did not answer."
-        raise DownloadError(message) from exc
+            failure = DownloadError(
+                f"Could not download from {urlsplit(url).hostname or url}: it did not answer."
+            )
+        raise failure from exc
 
 
 def _is_network_failure(message: str) -> bool:
@@ -495,21 +512,36 @@ _COOKIES_HINT = "set YTDLP_COOKIES_FILE to a cookies file of an account that may
 
 def explain_ytdlp_error(message: str, url: str) -> str:
     """One sentence for the user from a yt-dlp error text (YouTube's own reasons included)."""
+    return ytdlp_failure(message, url).args[0]
+
+
+def ytdlp_failure(message: str, url: str) -> DownloadError:
+    """The DownloadError for a yt-dlp error text: one sentence, and whether a retry can help."""
     text = message.lower()
     if "private video" in text or "video is private" in text:
-        return "This video is private; only accounts the owner invited can watch it."
+        return DownloadError(
+            "This video is private; only accounts the owner invited can watch it.",
+            kind=FailureKind.PRIVATE,
+        )
     if "confirm your age" in text or "age-restricted" in text or "inappropriate for some" in text:
-        return f"This video is age-restricted; to download it, {_COOKIES_HINT}."
+        return DownloadError(f"This video is age-restricted; to download it, {_COOKIES_HINT}.")
     if "members-only" in text or "join this channel" in text:
-        return f"This video is for channel members only; to download it, {_COOKIES_HINT}."
+        return DownloadError(
+            f"This video is for channel members only; to download it, {_COOKIES_HINT}."
+        )
     if "not a bot" in text:
-        return f"YouTube asks this server to sign in to prove it is not a bot; {_COOKIES_HINT}."
+        return DownloadError(
+            f"YouTube asks this server to sign in to prove it is not a bot; {_COOKIES_HINT}."
+        )
     if "available in your country" in text or "geo restrict" in text:
-        return "This video is not available in the country this server is in."
+        return DownloadError("This video is not available in the country this server is in.")
     if "drm protected" in text:
-        return "This video is protected by DRM and cannot be downloaded."
+        return DownloadError(
+            "This video is protected by DRM and cannot be downloaded.",
+            kind=FailureKind.UNSUPPORTED,
+        )
     if "live event will begin" in text or "premieres in" in text:
-        return "This live stream or premiere has not started yet."
+        return DownloadError("This live stream or premiere has not started yet.")
     if (
         "video unavailable" in text
         or "has been removed" in text
@@ -518,29 +550,44 @@ def explain_ytdlp_error(message: str, url: str) -> str:
         or "does not exist" in text
         or "this video is not available" in text
     ):
-        return "This video has been removed or is no longer available."
+        return DownloadError(
+            "This video has been removed or is no longer available.",
+            kind=FailureKind.SOURCE_GONE,
+        )
     if "is not a valid url" in text:
-        return "This is not a valid video URL."
+        return DownloadError("This is not a valid video URL.", kind=FailureKind.UNSUPPORTED)
     if "unsupported url" in text:
-        return "No video found at this URL: the site is not supported or the page holds no video."
+        return DownloadError(
+            "No video found at this URL: the site is not supported or the page holds no video.",
+            kind=FailureKind.UNSUPPORTED,
+        )
     if status := re.search(r"http error (\d{3})", text):
         return _http_error(int(status.group(1)))
     for needle, reason in _NETWORK_REASONS:
         if needle in text:
-            return f"Could not reach {urlsplit(url).hostname or url}: {reason}."
+            return DownloadError(f"Could not reach {urlsplit(url).hostname or url}: {reason}.")
     if "requested format is not available" in text:
-        return "This video offers no format that can be downloaded."
-    return f"Could not download the video: {_ytdlp_reason(message)}."
+        return DownloadError(
+            "This video offers no format that can be downloaded.", kind=FailureKind.UNSUPPORTED
+        )
+    return DownloadError(f"Could not download the video: {_ytdlp_reason(message)}.")
 
 
-def _http_error(status: int) -> str:
+def _http_error(status: int) -> DownloadError:
     if status == 404:
-        return "Nothing was found at this URL (HTTP 404); check the link."
+        return DownloadError(
+            "Nothing was found at this URL (HTTP 404); check the link.",
+            kind=FailureKind.SOURCE_GONE,
+        )
+    if status == 410:
+        return DownloadError(
+            "This video is gone from the site (HTTP 410).", kind=FailureKind.SOURCE_GONE
+        )
     if status in {401, 403}:
-        return f"The site refused access to this video (HTTP {status})."
+        return DownloadError(f"The site refused access to this video (HTTP {status}).")
     if status == 429:
-        return "The site is rate-limiting this server (HTTP 429); try again later."
-    return f"The site answered with an error (HTTP {status}); try again later."
+        return DownloadError("The site is rate-limiting this server (HTTP 429); try again later.")
+    return DownloadError(f"The site answered with an error (HTTP {status}); try again later.")
 
 
 def _ytdlp_reason(message: str) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 
 from viralclipper.config import get_settings
 from viralclipper.pipeline.files import atomic_output
-from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
+from viralclipper.pipeline.progress import Cancelled, FailureKind, PipelineError, Reporter
 
 
 @lru_cache
@@ -64,6 +64,8 @@ _REFERENCE_SIGNATURES = {b"#EXTM3U": "an HLS playlist", b"ffconcat": "an ffmpeg 
 class UnsupportedMedia(PipelineError):
     """A local file that is not one of the plain media containers."""
 
+    kind = FailureKind.UNSUPPORTED
+
 
 @dataclass(frozen=True)
 class MediaInfo:
@@ -100,7 +102,10 @@ def probe(path: Path) -> MediaInfo:
     except av.error.ArgumentError as exc:  # what a demuxer off the whitelist raises
         raise UnsupportedMedia(_not_allowed(path)) from exc
     except (av.error.FFmpegError, OSError) as exc:
-        raise PipelineError(f"{Path(path).name} is not a readable video or audio file") from exc
+        raise PipelineError(
+            f"{Path(path).name} is not a readable video or audio file",
+            kind=FailureKind.UNSUPPORTED,
+        ) from exc
 
 
 def check_media_file(path: Path) -> MediaInfo:
@@ -135,7 +140,10 @@ def _refuse_reference_files(path: Path) -> None:
         with open(path, "rb") as f:
             head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     except OSError as exc:
-        raise PipelineError(f"{Path(path).name} is not a readable video or audio file") from exc
+        raise PipelineError(
+            f"{Path(path).name} is not a readable video or audio file",
+            kind=FailureKind.UNSUPPORTED,
+        ) from exc
     for signature, what in _REFERENCE_SIGNATURES.items():
         if head.startswith(signature):
             raise UnsupportedMedia(
@@ -196,7 +204,9 @@ def extract_audio(media: Path, out: Path, reporter: Reporter | None = None) -> P
     """16 kHz mono WAV: what Whisper and the loudness analysis read."""
     info = probe(media)
     if not info.has_audio:
-        raise PipelineError(f"{media.name} has no audio track to transcribe")
+        raise PipelineError(
+            f"{media.name} has no audio track to transcribe", kind=FailureKind.UNSUPPORTED
+        )
     with atomic_output(out) as tmp:
         run_ffmpeg(
             [*ffmpeg_input(media, info), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"]
@@ -214,6 +224,8 @@ MIN_DECODED_SHARE = 0.5
 
 class BrokenMedia(PipelineError):
     """The file says it is longer than what can be decoded from it (truncated or corrupt)."""
+
+    kind = FailureKind.UNSUPPORTED
 
 
 def _check_complete(media: Path, stated: float, decoded: float) -> None:

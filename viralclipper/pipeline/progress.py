@@ -8,13 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 ProgressCallback = Callable[[float, str], None]
 CancelCheck = Callable[[], bool]
 
 
+class FailureKind(StrEnum):
+    """What kind of failure ended a job: whether running it again can help."""
+
+    ERROR = "error"  # anything else (the network, a busy service, a bug): a retry may pass
+    SOURCE_GONE = "source_gone"  # nothing at the URL (HTTP 404 or 410), or the video was removed
+    PRIVATE = "private"  # a private video, or an address this server may not fetch from
+    UNSUPPORTED = "unsupported"  # not a URL or file we can read: unsupported or invalid
+    TOO_LONG = "too_long"  # longer than MAX_VIDEO_MINUTES or larger than MAX_DOWNLOAD_MB
+
+
 class PipelineError(Exception):
-    """A failure whose message is meant for the user: one clear, specific sentence."""
+    """A failure whose message is meant for the user: one clear, specific sentence; its `kind`
+    says whether a retry can help (a subclass sets its own, a raise site may pass one)."""
+
+    kind: FailureKind = FailureKind.ERROR
+
+    def __init__(self, message: str = "", *, kind: FailureKind | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
 
 
 class Cancelled(Exception):  # noqa: N818 - reads better at the raise site than CancelledError

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import queue
 import threading
@@ -21,6 +22,8 @@ from viralclipper.pipeline.transcript import Segment, Transcript, Word
 log = logging.getLogger(__name__)
 _model_lock = threading.Lock()
 CANCEL_POLL_SECONDS = 0.2
+CHUNK_SECONDS = 30.0  # the batched pipeline cuts speech into chunks of at most this long
+MIN_BATCHES = 4  # so its progress moves several times, even for a short video
 
 
 def default_model(configured: str | None = None) -> str:
@@ -149,7 +152,7 @@ def _run(
                 from faster_whisper import BatchedInferencePipeline
 
                 segments, info = BatchedInferencePipeline(whisper).transcribe(
-                    str(media), batch_size=batch_size, **options
+                    str(media), batch_size=progress_batch_size(duration, batch_size), **options
                 )
             else:
                 segments, info = whisper.transcribe(str(media), **options)
@@ -193,6 +196,14 @@ def _run(
             )
     finally:
         abandoned.set()
+
+
+def progress_batch_size(duration: float, configured: int) -> int:
+    """The batch size to run with: the batched pipeline yields a batch's segments only once the
+    whole batch is decoded, so one batch of 8 chunks (4 minutes of speech) would hold the
+    progress still until all of a short video is done; smaller batches for shorter audio."""
+    chunks = max(1, math.ceil(duration / CHUNK_SECONDS))
+    return max(1, min(configured, chunks // MIN_BATCHES))
 
 
 def _segment(seg) -> Segment:

@@ -32,7 +32,10 @@ from viralclipper.pipeline.download import check_source
 from viralclipper.pipeline.export import ExportClip, title_file_name, write_export
 from viralclipper.pipeline.media import check_media_file
 from viralclipper.pipeline.netguard import guard_for_user_urls
-from viralclipper.pipeline.progress import PipelineError  # noqa: F401 - what submit_job raises
+from viralclipper.pipeline.progress import (  # PipelineError: what submit_job raises
+    FailureKind,
+    PipelineError,  # noqa: F401
+)
 from viralclipper.pipeline.transcript import Transcript
 from viralclipper.pipeline.transcript_text import as_srt, as_text, as_vtt, srt_to_vtt
 from viralclipper.queue.app import get_queue
@@ -109,10 +112,41 @@ def cancel_job(job_id: int, user_id: int | None = None) -> Job:
     return job
 
 
+# Why running a job again cannot help, for each kind of failure that ends the same way each time.
+RETRY_REFUSALS: dict[FailureKind, str] = {
+    FailureKind.SOURCE_GONE: "Retrying cannot help: the video is no longer at that address. "
+    "Check the link, or submit another one.",
+    FailureKind.PRIVATE: "Retrying cannot help: this video cannot be fetched from here "
+    "(it is private, or on an address this server may not reach).",
+    FailureKind.UNSUPPORTED: "Retrying cannot help: this is not a video or audio file this app "
+    "can read. Submit another link or file.",
+    FailureKind.TOO_LONG: "Retrying cannot help: this video is over this server's length or "
+    "size limit.",
+}
+
+
+def retry_refusal(job: Job) -> str | None:
+    """Why retrying this job cannot help, in one sentence; None when a retry may work."""
+    if job.status != JobStatus.FAILED or not job.failure_kind:
+        return None
+    try:
+        return RETRY_REFUSALS.get(FailureKind(job.failure_kind))
+    except ValueError:  # a kind this version does not know
+        return None
+
+
+def can_retry(job: Job) -> bool:
+    """Whether a page offers Retry: the job's state allows it, and it can help."""
+    return jobs.can_retry(job) and retry_refusal(job) is None
+
+
 def retry_job(job_id: int, user_id: int | None = None) -> Job:
     """Queue a failed or cancelled job again; it resumes after the last stage it finished.
-    NotAllowedNow for any other job (one a worker still runs above all)."""
-    _owned(job_id, user_id)
+    NotAllowedNow for any other job (one a worker still runs above all), and for a failure
+    that would only repeat itself (see `retry_refusal`)."""
+    refusal = retry_refusal(_owned(job_id, user_id))
+    if refusal:
+        raise NotAllowedNow(refusal)
     job = jobs.retry_job(job_id)
     return _enqueue(job, f"retry: resuming after {job.last_completed_stage or 'the start'}")
 

@@ -35,7 +35,7 @@ from viralclipper.pipeline.process import (
     stage_slice,
     stage_transcribe,
 )
-from viralclipper.pipeline.progress import Cancelled, PipelineError, Reporter
+from viralclipper.pipeline.progress import Cancelled, FailureKind, PipelineError, Reporter
 from viralclipper.pipeline.transcript import Transcript, Word
 from viralclipper.queue import webhooks
 from viralclipper.queue.cleanup import clean_cache_safely
@@ -184,7 +184,7 @@ def run_job(job_id: int) -> None:
         else:
             _finish(lambda: jobs.stop_job(job_id, worker))
     except PipelineError as exc:
-        _fail(job_id, worker, str(exc))
+        _fail(job_id, worker, str(exc), kind=exc.kind)
     except Exception as exc:  # the job must end readable even on a bug
         log.exception("job %s crashed", job_id)
         _fail(job_id, worker, f"unexpected error: {exc}", detail=traceback.format_exc(limit=5))
@@ -223,14 +223,20 @@ def _ended(job: Job | None) -> None:
         webhooks.job_finished(job)
 
 
-def _fail(job_id: int, worker: str, message: str, detail: str | None = None) -> None:
+def _fail(
+    job_id: int,
+    worker: str,
+    message: str,
+    detail: str | None = None,
+    kind: FailureKind = FailureKind.ERROR,
+) -> None:
     jobs.add_event(job_id, "error", message if detail is None else f"{message}\n{detail}")
     _end_run(job_id, RunStatus.FAILED, message)
     if _has_clips(job_id):
         step = "re-analysis failed: the earlier clips are kept"
         _finish(lambda: jobs.abandon_reanalysis(job_id, worker, step=step))
     else:
-        _ended(_finish(lambda: jobs.fail_job(job_id, worker, message)))
+        _ended(_finish(lambda: jobs.fail_job(job_id, worker, message, kind=kind)))
 
 
 def _run_stage(job: Job, stage: Stage, worker: str, monitor: JobMonitor) -> Job:

@@ -36,7 +36,7 @@ from viralclipper.models import users
 from viralclipper.models.tables import User
 from viralclipper.ui.io import io_bound
 
-PUBLIC_PAGES = {"/login", "/register"}
+PUBLIC_PAGES = {"/login", "/register", "/setup"}
 COMPLETE_LOGIN = "/login/complete"
 # NiceGUI's own assets, websocket and upload routes, and the file routes (which check the session
 # themselves and answer 404 rather than redirect a <video> request to a login page); the API

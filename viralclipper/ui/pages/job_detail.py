@@ -15,7 +15,7 @@ from viralclipper.models.jobs import (
     JobActionError,
     JobStatus,
     can_reanalyze,
-    can_retry,
+    failed_stage,
 )
 from viralclipper.models.runs import RunStatus, RunSummary
 from viralclipper.models.tables import AnalysisRun, Clip, Job, JobEvent, User
@@ -243,7 +243,7 @@ class JobView:
                     icon="stop_circle",
                     on_click=lambda: self.act(api.cancel_job, "Cancel requested."),
                 ).props("outline no-caps color=orange-8")
-            if can_retry(job):
+            if api.can_retry(job):
                 ui.button(
                     "Retry",
                     icon="replay",
@@ -361,6 +361,7 @@ class JobView:
 
     def timeline(self, job: Job) -> None:
         current = next((stage for stage in STAGES if STAGE_STATUS[stage] == job.status), None)
+        failed = failed_stage(job)
         ui.add_css(TIMELINE_CSS)
         with (
             ui.timeline(side="right")
@@ -373,6 +374,8 @@ class JobView:
                     icon, color, note = "check", "positive", f"{seconds:.1f} s"
                 elif stage == current:
                     icon, color, note = "autorenew", "primary", "running…"
+                elif stage == failed:
+                    icon, color, note = "error", "negative", "failed here"
                 else:
                     icon, color, note = "radio_button_unchecked", "grey-5", "waiting"
                     if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):

@@ -11,7 +11,7 @@ from nicegui import events, ui
 
 from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
-from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus, can_retry
+from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue import api
 from viralclipper.queue.api import PipelineError
@@ -310,7 +310,7 @@ class JobTable:
         act("visibility", "View", lambda: ui.navigate.to(f"/jobs/{job.id}"))
         if job.status not in FINISHED_STATES:
             act("stop_circle", "Cancel", lambda: self.run_action(api.cancel_job, job, "Cancelling"))
-        if can_retry(job):
+        if api.can_retry(job):
             act("replay", "Retry", lambda: self.run_action(api.retry_job, job, "Retrying"))
         act("delete", "Delete", lambda: self.delete(job), color="negative")
 
