@@ -337,34 +337,76 @@ def _describe(w: _Window, scorer: _Scorer) -> Moment:
 def _reasoning(
     w: _Window, lines: list[_Line], scorer: _Scorer, matched: list[tuple[Criterion, int]]
 ) -> str:
-    parts = []
-    first = lines[0]
+    """Why this window, as a person would say it: a few sentences, the evidence quoted."""
+    sentences = [
+        _opening(lines[0]),
+        _substance(lines),
+        _delivery(w, lines, scorer),
+        _fit(matched, lines),
+    ]
+    said = [sentence for sentence in sentences if sentence]
+    if not said:
+        return (
+            "Nothing in it stands out: it is one of the calmer stretches of the talk, kept "
+            "because the rest scored lower still."
+        )
+    return " ".join(said)
+
+
+def _opening(first: _Line) -> str:
     if first.question:
-        parts.append(f"Hook in the first sentence (a question: '{_short(first.text)}')")
-    elif first.hook:
-        parts.append(f"Hook in the first sentence (a hook phrase: '{_short(first.text)}')")
-    if claims := _distinct(c for ln in lines for c in ln.claims):
-        parts.append(f"strong claim{'s' * (len(claims) > 1)} ({_quoted(claims)})")
-    if numbers := _distinct(n for ln in lines for n in ln.numbers):
-        parts.append(f"numbers ({_quoted(numbers)})")
-    if exclamations := sum(ln.exclamation for ln in lines):
-        parts.append(f"{exclamations} exclamation{'s' * (exclamations > 1)}")
+        return _sentence("It opens with a question viewers want answered", first.text)
+    if first.hook:
+        return _sentence("It opens with a hook that promises something worth hearing", first.text)
+    return ""
+
+
+def _substance(lines: list[_Line]) -> str:
+    numbers = _distinct(n for ln in lines for n in ln.numbers)
+    backed = f", backed by figures ({_and(numbers[:3])})" if numbers else ""
+    claim = next((ln for ln in lines if ln.claims), None)
+    if claim is None:
+        return f"It gives concrete figures: {_and(numbers[:3])}." if numbers else ""
+    if claim is lines[0] and (claim.question or claim.hook):  # quoted already
+        return f"That opening is also a bold claim{backed}."
+    return _sentence(f"It makes a bold claim{backed}", claim.text)
+
+
+def _delivery(w: _Window, lines: list[_Line], scorer: _Scorer) -> str:
+    how = []
     pace_ratio = scorer.pace(w) / scorer.median_pace
     if pace_ratio >= 1.1:
-        parts.append(f"{pace_ratio:.1f}x the talk's speech pace")
+        how.append(f"talks {pace_ratio:.1f} times as fast as usual")
     if scorer.loudness is not None and (gain := scorer.loudness.gain(w)) >= 1.0:
-        parts.append(f"loudness +{gain:.1f} dB over the whole talk")
-    if matched:
-        parts.append("matches " + ", ".join(_criterion_evidence(c, i, lines) for c, i in matched))
-    if not parts:
-        return "No strong signal fired: this is one of the calmer stretches of the talk."
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+        how.append(f"gets {gain:.1f} dB louder than in the rest of the talk")
+    if exclamations := sum(ln.exclamation for ln in lines):
+        how.append("exclaims once" if exclamations == 1 else f"exclaims {exclamations} times")
+    return f"The speaker {_and(how)} here." if how else ""
 
 
-def _criterion_evidence(criterion: Criterion, index: int, lines: list[_Line]) -> str:
+def _fit(matched: list[tuple[Criterion, int]], lines: list[_Line]) -> str:
+    if not matched:
+        return ""
+    best, index = matched[0]
     hits = _distinct(h for ln in lines for h in ln.hits[index])
-    return f"{criterion.title} ({_quoted(hits) if hits else 'by its signals'})"
+    says = f"the speaker says {_and([f'“{hit}”' for hit in hits[:3]])}" if hits else ""
+    if len(matched) == 1:
+        return f"It fits your criterion “{best.title}”" + (f": {says}." if says else ".")
+    titles = [f"“{criterion.title}”" for criterion, _ in matched]
+    if says:
+        titles[0] += f" ({says})"
+    return f"It fits your criteria {_and(titles)}."
+
+
+def _sentence(lead: str, quote: str) -> str:
+    """`lead: "quote"`, ending as the quote ends (a question keeps its question mark)."""
+    quote = _short(quote.strip())
+    return f"{lead}: “{quote}”" + ("" if quote.endswith((".", "!", "?", "…")) else ".")
+
+
+def _and(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) <= 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
@@ -390,10 +432,6 @@ def _title(text: str) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _quoted(items: list[str], limit: int = 4) -> str:
-    return ", ".join(f"'{item}'" for item in items[:limit])
 
 
 def _distinct(items) -> list[str]:
