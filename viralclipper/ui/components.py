@@ -148,6 +148,11 @@ def score_badge(score: float) -> ui.badge:
 VERTICAL_PICTURE = "aspect-ratio: 9 / 16; max-height: 32rem; object-fit: contain"
 
 
+def clip_grid() -> ui.grid:
+    """The clip cards: two a row on a phone (9:16 clips are tall), three on a wide screen."""
+    return ui.grid().classes("w-full gap-2 sm:gap-4 grid-cols-2 lg:grid-cols-3")
+
+
 def clip_card(
     clip: Clip,
     *,
@@ -188,7 +193,7 @@ def clip_card(
                     ui.label("·")
                     ui.link(job_title(job), f"/jobs/{job.id}").classes(
                         "text-primary ellipsis"
-                    ).style("max-width: 14rem")
+                    ).style("max-width: min(100%, 14rem)")
             if clip.criteria:
                 with ui.row().classes("gap-1"):
                     for criterion in clip.criteria:
@@ -203,7 +208,7 @@ def clip_card(
                 ):
                     ui.label(clip.reasoning).classes("text-sm text-grey-8")
         # at the bottom, so the downloads line up across a row of cards of different heights
-        with ui.card_actions().classes("w-full justify-end gap-1 pt-0 mt-auto"):
+        with ui.card_actions().classes("w-full justify-end flex-wrap gap-1 pt-0 mt-auto"):
             for channel, url in youtube_links or []:
                 ui.button(channel, icon="smart_display").props(
                     f"flat dense no-caps color=red-8 href={url} tag=a target=_blank"

@@ -66,7 +66,7 @@ def frame(title: str, user: User) -> Iterator[LiveJobs]:
         user_menu(user)
     live = LiveJobs(context.client, user.id)
     live.on_update(live.toast_on_finish)
-    with ui.column().classes("w-full max-w-screen-xl mx-auto p-4 md:p-6 gap-6"):
+    with ui.column().classes("w-full max-w-screen-xl mx-auto p-0 sm:p-4 md:p-6 gap-4 sm:gap-6"):
         ui.label(title).classes("text-h5 font-bold text-grey-9")
         yield live
 

@@ -15,7 +15,7 @@ from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.clip_editor import ClipEditor, RenderWatch
-from viralclipper.ui.components import empty_state, job_title
+from viralclipper.ui.components import clip_grid, empty_state, job_title
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
@@ -173,7 +173,7 @@ class Gallery:
                 f"flat dense no-caps href=/media/clips.zip?ids={ids} tag=a"
             ).mark("gallery-zip")
         self.renders.clear()
-        with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
+        with clip_grid():
             for clip in data.clips:
                 ClipEditor(
                     clip,

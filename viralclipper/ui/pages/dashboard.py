@@ -16,6 +16,7 @@ from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
     clip_card,
+    clip_grid,
     empty_state,
     format_ago,
     job_thumbnail,
@@ -162,7 +163,7 @@ class Dashboard:
                 with ui.card().classes("w-full"):
                     empty_state("video_library", "Clips show up here when a job completes.")
                 return
-            with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
+            with clip_grid():
                 for clip in best.clips:
                     clip_card(clip, job=best.jobs.get(clip.job_id))
 

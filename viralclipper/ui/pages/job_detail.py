@@ -30,6 +30,7 @@ from viralclipper.ui.components import (
     JobProgress,
     StatusChip,
     clip_card,
+    clip_grid,
     confirm,
     display_url,
     empty_state,
@@ -174,7 +175,7 @@ class JobView:
             section_title(f"Clips ({len(job_clips)})", "video_library")
             if job_clips:
                 publisher = PublishDialog(self.user)
-                with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
+                with clip_grid():
                     for clip in job_clips:
                         ClipEditor(
                             clip,
@@ -329,7 +330,7 @@ class JobView:
                 "These replace the clips below when the analysis completes; a cancelled or "
                 "failed analysis leaves the clips below as they are."
             ).classes("text-xs text-grey-7")
-            with ui.grid().classes("w-full gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3"):
+            with clip_grid():
                 for clip in running.clips:
                     clip_card(clip, job=self.job)
 

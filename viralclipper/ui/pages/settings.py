@@ -56,6 +56,7 @@ CAPTIONS = {
     "none": "None",
 }
 RESOLUTIONS = {"1080x1920": "1080×1920", "720x1280": "720×1280"}
+FIELDS = "w-full gap-3 grid-cols-1 sm:grid-cols-2"  # stacked on a phone, two a row wider
 
 
 def register() -> None:
@@ -228,7 +229,7 @@ class SettingsForm:
         s = self.stored
         with ui.card().classes("w-full p-5 gap-3"):
             section_title("Clips", "content_cut")
-            with ui.grid(columns=2).classes("w-full gap-3"):
+            with ui.grid().classes(FIELDS):
                 self.min_seconds = ui.number(
                     "Min seconds", value=s.min_clip_seconds, min=1, step=1
                 ).props("outlined dense")
@@ -245,7 +246,7 @@ class SettingsForm:
             self.output_format = ui.toggle(FORMATS, value=s.output_format).props(
                 "no-caps unelevated toggle-color=primary"
             )
-            with ui.grid(columns=2).classes("w-full gap-3"):
+            with ui.grid().classes(FIELDS):
                 self.layout = (
                     ui.select(LAYOUTS, value=s.layout, label="9:16 framing")
                     .props("outlined dense")
