@@ -33,6 +33,7 @@ BENCH_ENV = {
     "MIN_CLIP_SECONDS": "3",
     "MAX_CLIP_SECONDS": "20",
     "MAX_CLIPS": "1",
+    "ALLOW_PRIVATE_URLS": "true",  # the talks are served on 127.0.0.1
 }
 TINY_SCRIPT = "Here is the secret nobody tells you."
 TARGET_P95 = {"embedded": 1.0, "scaled": 0.1}  # progress to a subscriber, seconds

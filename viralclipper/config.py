@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     queue_name: str = "viralclipper"
     worker_count: int = 2
     worker_type: Literal["thread", "process"] = "thread"
+    # added to a worker process's niceness, so the web process wins the CPU from media work
+    worker_niceness: int = Field(10, ge=0, le=19)
     max_concurrent_transcriptions: int = 1
     heartbeat_seconds: float = 5.0
     stale_after_seconds: float = 30.0

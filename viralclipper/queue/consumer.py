@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+from contextlib import suppress
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 from viralclipper.config import get_settings
 from viralclipper.logs import configure_logging
@@ -19,6 +22,7 @@ from viralclipper.queue.recovery import RecoveryLoop, recover_when_possible
 def run_worker(workers: int | None = None, worker_type: str | None = None) -> None:
     """Consume jobs until SIGINT/SIGTERM; recovers stale jobs at start and periodically."""
     settings = get_settings()
+    lower_priority(settings.worker_niceness)
     configure_logging(logging.INFO)
     upgrade_database()
     queue = get_queue()
@@ -38,6 +42,23 @@ def run_worker(workers: int | None = None, worker_type: str | None = None) -> No
         consumer.run()
     finally:
         loop.stop()
+
+
+def lower_priority(niceness: int) -> None:
+    """Add `niceness` to this process's, in every thread: Linux keeps a niceness per thread, and
+    some start before the worker does. Threads (Huey's, Whisper's) and processes (ffmpeg)
+    started later inherit it."""
+    if not niceness:
+        return
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():  # not Linux: the niceness is the process's
+        os.nice(niceness)
+        return
+    for task in tasks.iterdir():
+        thread = int(task.name)
+        with suppress(OSError):  # the thread ended meanwhile
+            lowered = min(19, os.getpriority(os.PRIO_PROCESS, thread) + niceness)
+            os.setpriority(os.PRIO_PROCESS, thread, lowered)
 
 
 def start_embedded_worker() -> BaseProcess:
