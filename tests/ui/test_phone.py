@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import reset_process_state
+from tests.lifecycle import WORKER
 from tests.ui.browser import (
     EMAIL,
     PASSWORD,
@@ -26,6 +27,7 @@ from tests.ui.browser import (
 )
 from tests.ui.data import make_completed_job, make_job, make_video
 from tests.waiting import wait_for
+from viralclipper.models import jobs
 from viralclipper.models.clips import list_clips
 from viralclipper.models.jobs import JobStatus
 from viralclipper.pipeline.render import make_thumbnail
@@ -220,10 +222,12 @@ def test_the_not_found_page_leads_back(phone: Phone) -> None:
 def test_a_failure_toast_is_readable(phone: Phone) -> None:
     """A job failing while its owner watches: the red toast, its button in the toast's white."""
     driver = phone.driver
-    driver.get(phone.server.url("/jobs"))
-    wait_for(lambda: driver.title.startswith("Jobs"), 15, "the jobs page")
     with writing_to(phone.server):
-        make_job(1, "Doomed talk", JobStatus.FAILED, error_message="The video is private.")
+        job = make_job(1, "Doomed talk", JobStatus.DOWNLOADING)
+    driver.get(phone.server.url("/jobs"))
+    wait_for(lambda: "Doomed talk" in driver.page_source, 15, "the running job")
+    with writing_to(phone.server):
+        jobs.fail_job(job.id, WORKER, "The video is private.")
     wait_for(
         lambda: driver.execute_script(TOAST),
         20,
