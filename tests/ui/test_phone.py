@@ -1,6 +1,7 @@
 """Every page at a phone's size (390x844) in a real Chromium against a real `viralclipper serve`:
 nothing scrolls sideways, the header is one short row with a menu button, the URL box fills the
-width, vertical clips show two per row."""
+width, vertical clips show two per row, the settings fields stack, dialogs fit, button labels are
+not capitalised, the red toast's button is readable, an unknown address leads back."""
 
 from __future__ import annotations
 
@@ -61,8 +62,16 @@ return {
   url_width: url ? url.width : null,
   clips: clips,
   fields: fields,
+  capitalised: [...document.querySelectorAll('.q-btn')]
+    .filter((b) => getComputedStyle(b).textTransform === 'uppercase').map((b) => b.innerText),
   scrollers: scrollers,
 };
+"""
+DIALOG = """
+const card = document.querySelector('.q-dialog .q-card');
+if (!card) return null;
+const box = card.getBoundingClientRect();
+return [box.left, box.right, window.innerWidth];
 """
 TOAST = """
 const toast = document.querySelector('.q-notification.bg-negative');
@@ -137,6 +146,7 @@ class Phone:
     server: AppServer
     driver: Any
     pages: dict[str, dict[str, Any]]  # what each page measured
+    job_id: int  # the completed job with clips
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +166,7 @@ def phone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phone]:
             job = make_completed_job(1)
             make_clips_vertical(job.id, folder)
         found |= {page.name: measure(driver, server, page, job.id) for page in PAGES[3:]}
-        yield Phone(server, driver, found)
+        yield Phone(server, driver, found, job.id)
 
 
 @contextmanager
@@ -178,6 +188,7 @@ def test_page_fits_a_phone(phone: Phone, page: Page) -> None:
     assert found["inner_width"] == PHONE[0]
     assert found["scroll_width"] <= found["inner_width"], found
     assert not found["scrollers"], f"parts of the page scroll sideways: {found}"
+    assert not found["capitalised"], "button labels are shown as written (sentence case)"
     if page.header:
         assert found["header_height"] <= MAX_HEADER_PX, found
     if page.url_box:
@@ -207,6 +218,27 @@ def test_the_menu_button_navigates(phone: Phone) -> None:
     )
     driver.find_element(By.XPATH, "//*[contains(@class, 'q-menu')]//*[text()='Jobs']").click()
     wait_for(lambda: driver.title.startswith("Jobs"), 15, "the jobs page")
+
+
+@pytest.mark.parametrize(
+    ("opener", "ready"),
+    [
+        ("//button[.//*[text()='edit']]", "Edit clip"),
+        ("//button[contains(., 'New clip')]", "New clip"),
+        ("//button[contains(., 'Publish')]", "Publish"),
+    ],
+    ids=["edit clip", "new clip", "publish"],
+)
+def test_the_job_pages_dialogs_fit_a_phone(phone: Phone, opener: str, ready: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = phone.driver
+    driver.get(phone.server.url(f"/jobs/{phone.job_id}"))
+    wait_for(lambda: driver.find_elements(By.XPATH, opener), 15, "the button")
+    driver.execute_script("arguments[0].click()", driver.find_elements(By.XPATH, opener)[0])
+    wait_for(lambda: driver.execute_script(DIALOG), 10, "the dialog")
+    left, right, width = driver.execute_script(DIALOG)
+    assert left >= 0 and right <= width, (left, right, width)
 
 
 def test_the_not_found_page_leads_back(phone: Phone) -> None:
