@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 EMAIL = "viewer@example.com"
 PASSWORD = "correct horse battery"
 PLAYER = "document.querySelector(\"video[src*='/source']\")"
+TOP = "return arguments[0].getBoundingClientRect().top"
 PLAYER_STATE = f"""
 const v = {PLAYER};
 const box = v.getBoundingClientRect();
@@ -50,8 +51,12 @@ def test_the_transcript_follows_the_player_and_a_click_seeks_it() -> None:
             in_clip = {int(i) for i, classes in shown.items() if "vc-in-clip" in classes}
             assert {2, 3, 9} <= in_clip and not {0, 1, 10, 12} & in_clip
 
-            # a click on the line at 0:48 plays from there, and the player comes into view
-            browser.find_element(By.CSS_SELECTOR, ".vc-line[data-index='12']").click()
+            # a click on the line at 0:48 (the player is scrolled away) plays from there in a
+            # small player pinned in view; the lines stay where they were
+            line = browser.find_element(By.CSS_SELECTOR, ".vc-line[data-index='12']")
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", line)
+            where = browser.execute_script(TOP, line)
+            line.click()
             wait_for(
                 lambda: browser.execute_script(PLAYER_STATE)[0] >= 48.0,
                 15,
@@ -72,6 +77,11 @@ def test_the_transcript_follows_the_player_and_a_click_seeks_it() -> None:
                 details=lambda: str(browser.execute_script(PLAYER_STATE)),
             )
             assert "vc-playing" not in browser.execute_script(LINE_CLASSES)["12"]
+            assert abs(browser.execute_script(TOP, line) - where) < 2  # the lines did not move
+            browser.find_element(By.CSS_SELECTOR, "button.vc-unpin").click()  # closed: it stops
+            player = browser.execute_script(f"return {PLAYER}")
+            wait_for(lambda: browser.execute_script("return arguments[0].paused", player), 5)
+            assert "vc-pinned" not in player.get_attribute("class")
 
             # the search (on the server) lists the last line, its words marked
             search = browser.find_element(By.CSS_SELECTOR, "input[placeholder^='Search']")

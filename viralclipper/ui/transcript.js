@@ -1,7 +1,7 @@
 // The job page's transcript: the first lines (`head`) shown at once, all of them fetched once
 // from `src`, drawn on demand (only those in view exist in the DOM), the line being played highlighted from the player's own timeupdate
 // events (no round trip per tick), clip ranges shaded, a click seeks the player and keeps it in
-// view. `found` (line indices from the server's search) narrows the list; `query` is marked.
+// view (pinned small in a corner while its place is scrolled away). `found` (line indices from the server's search) narrows the list; `query` is marked.
 export default {
   template: `
     <div class="vc-transcript">
@@ -62,7 +62,11 @@ export default {
     if (prefetched) delete window.vcLines[this.src];
     this.load(prefetched);
   },
+  created() {
+    this.pinned = null; // not reactive: DOM nodes
+  },
   unmounted() {
+    this.unpin();
     document.removeEventListener("timeupdate", this.onTime, true);
     document.removeEventListener("seeked", this.onTime, true);
   },
@@ -127,10 +131,49 @@ export default {
       if (!video) return;
       video.currentTime = start;
       video.play()?.catch(() => {});
+      if (this.pinned) return;
       const box = video.getBoundingClientRect();
-      if (box.top < 0 || box.bottom > window.innerHeight) {
+      const seen = Math.min(box.bottom, window.innerHeight) - Math.max(box.top, 0);
+      if (seen < box.height / 2) {
+        this.pin(video); // far away: a small player in the corner, the lines stay in view
+      } else if (seen < box.height) {
         video.scrollIntoView({ block: "nearest", behavior: "smooth" });
       }
+    },
+    pin(video) {
+      // the card keeps its height (nothing below it moves) until the player goes back: when
+      // its place is scrolled into view again, or the small player is closed
+      const card = video.parentElement;
+      card.style.minHeight = `${card.offsetHeight}px`;
+      video.classList.add("vc-pinned");
+      const close = document.createElement("button");
+      close.type = "button";
+      close.className = "vc-unpin";
+      close.textContent = "×";
+      close.title = "Close the small player";
+      close.setAttribute("aria-label", close.title);
+      close.onclick = () => {
+        video.pause();
+        this.unpin();
+      };
+      document.body.appendChild(close);
+      const top = video.getBoundingClientRect().top;
+      close.style.bottom = `${window.innerHeight - top + 4}px`;
+      const observer = new IntersectionObserver(
+        ([entry]) => entry.intersectionRatio >= 0.5 && this.unpin(),
+        { threshold: [0.5] },
+      );
+      observer.observe(card);
+      this.pinned = { video, card, close, observer };
+    },
+    unpin() {
+      const pinned = this.pinned;
+      if (!pinned) return;
+      this.pinned = null;
+      pinned.observer.disconnect();
+      pinned.close.remove();
+      pinned.video.classList.remove("vc-pinned");
+      pinned.card.style.minHeight = "";
     },
     parts(text) {
       const query = (this.query ?? "").trim().toLowerCase();

@@ -32,6 +32,11 @@ TRANSCRIPT_CSS = """
     flex-shrink: 0; margin-top: 0.125rem; }
 .vc-text { font-size: 0.875rem; color: #212121; }
 .vc-hit { background: #ffd54f; color: inherit; border-radius: 2px; }
+video.vc-pinned { position: fixed; right: 1rem; bottom: 1rem; width: min(22rem, 60vw) !important;
+    z-index: 3000; background: #000; border-radius: 6px; box-shadow: 0 4px 16px rgba(0,0,0,.45); }
+.vc-unpin { position: fixed; right: 1rem; z-index: 3001; width: 1.75rem; height: 1.75rem;
+    border: none; border-radius: 50%; background: rgba(0,0,0,.75); color: #fff; font-size: 1.1rem;
+    line-height: 1; cursor: pointer; }
 """
 
 # In the page's head: the lines are on their way while the app's scripts load and run (a null
