@@ -344,6 +344,23 @@ class ClipSettings(BaseModel):
         return validate_settings(ClipSettings, {**self.model_dump(), **changes})
 
 
+class SubmitOptions(BaseModel):
+    """What a submit may choose for its own job over the user's clip settings (the options panel
+    of the web app, `options` in the REST API); a value left out is the user's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    output_format: OutputFormat | None = Field(None, title="The output format")
+    max_clips: ClipCount | None = Field(None, title="The maximum number of clips")
+    min_clip_seconds: ClipSeconds | None = Field(None, title="The minimum clip length in seconds")
+    max_clip_seconds: ClipSeconds | None = Field(None, title="The maximum clip length in seconds")
+    captions: Captions | None = Field(None, title="The captions")
+
+    def over(self, settings: ClipSettings) -> ClipSettings:
+        """`settings` with these options laid over, validated (SettingsError)."""
+        return settings.updated(**self.model_dump(exclude_none=True))
+
+
 CLIP_DEFAULTS = {name for name in ClipSettings.model_fields if name != "criteria"}
 # the render settings a single clip may have of its own
 CLIP_RENDER_SETTINGS = frozenset({"output_format", "layout", "captions"})

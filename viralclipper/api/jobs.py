@@ -23,6 +23,7 @@ from viralclipper.api.schemas import (
     NewJob,
     RunOut,
 )
+from viralclipper.config import SubmitOptions, validate_settings
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import JobNotFound, JobStatus
 from viralclipper.models.tables import Job
@@ -51,7 +52,7 @@ def _created(job: Job, status: int = 201) -> JSONResponse:
 def create_job(new: NewJob, user: TokenUser) -> JSONResponse:
     """Queue a job for a video URL (the same checks as the web app: http(s), public addresses)."""
     try:
-        return _created(api.submit_job(user.id, new.url, title=new.title))
+        return _created(api.submit_job(user.id, new.url, title=new.title, options=new.options))
     except api.QueueUnreachable as exc:
         return _created(exc.job, QUEUED_LATER)
 
@@ -73,6 +74,8 @@ UPLOAD_BODY = {  # the multipart body, documented by hand: the route reads it it
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "title": {"type": "string", "maxLength": MAX_TITLE_CHARS},
+                        # the job's own options, as for a URL (SubmitOptions), one field each
+                        **SubmitOptions.model_json_schema()["properties"],
                     },
                 }
             }
@@ -90,12 +93,13 @@ UPLOAD_BODY = {  # the multipart body, documented by hand: the route reads it it
 )
 async def upload_job(request: Request, user: TokenUser) -> JSONResponse:
     """Queue a job for an uploaded video or audio file (multipart field `file`, optional
-    `title`; at most MAX_UPLOAD_MB; MP4, MOV, MKV, WebM, MPEG-TS, AVI or audio).
+    `title` and the job's own options as fields; at most MAX_UPLOAD_MB; MP4, MOV, MKV, WebM,
+    MPEG-TS, AVI or audio).
 
     The token is checked before a byte of the body is read (the body is parsed here, not by
     FastAPI, which would read it first)."""
     try:
-        form = await request.form(max_files=1, max_fields=4)
+        form = await request.form(max_files=1, max_fields=4 + len(SubmitOptions.model_fields))
     except HTTPException:
         raise
     except Exception as exc:  # the body broke off, or passed MAX_UPLOAD_MB (that is a 413)
@@ -106,6 +110,9 @@ async def upload_job(request: Request, user: TokenUser) -> JSONResponse:
             raise HTTPException(422, "Send the video as the multipart field `file`.")
         if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE_CHARS):
             raise HTTPException(422, f"A title has at most {MAX_TITLE_CHARS} characters.")
+        options = validate_settings(
+            SubmitOptions, {name: form[name] for name in SubmitOptions.model_fields if name in form}
+        )
         name = file.filename or "video"
         target = api.upload_path(name)
         try:
@@ -118,7 +125,11 @@ async def upload_job(request: Request, user: TokenUser) -> JSONResponse:
     try:
         job = await run_in_threadpool(
             lambda: api.submit_job(
-                user.id, str(target), upload=True, title=title or Path(name).stem or None
+                user.id,
+                str(target),
+                upload=True,
+                title=title or Path(name).stem or None,
+                options=options,
             )
         )
     except api.QueueUnreachable as exc:

@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from viralclipper.models.jobs import JobStatus
+from viralclipper.config import SubmitOptions
+from viralclipper.models.jobs import JobStatus, failed_stage
 from viralclipper.models.tables import Clip, Job, JobEvent
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on Postgres
@@ -48,6 +49,11 @@ class JobOut(BaseModel):
     last_completed_stage: str | None
     stage_seconds: dict[str, float]
     cancel_requested: bool
+    failure_kind: str | None = Field(
+        description="Why a failed job failed: error (a retry may help), source_gone, private, "
+        "unsupported or too_long (it cannot)."
+    )
+    failed_stage: str | None = Field(description="The stage a failed job failed in.")
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
@@ -55,6 +61,7 @@ class JobOut(BaseModel):
             **job.model_dump(exclude={"source_url", "status"}),
             status=JobStatus(job.status),
             source_url=None if job.upload else job.source_url,
+            failed_stage=failed_stage(job),
         )
 
 
@@ -68,6 +75,9 @@ class JobPage(BaseModel):
 class NewJob(BaseModel):
     url: str = Field(min_length=1, max_length=4096, description="The video's http(s) URL.")
     title: str | None = Field(None, max_length=500)
+    options: SubmitOptions | None = Field(
+        None, description="This job's own clip settings over the user's (those left out)."
+    )
 
 
 class EventOut(BaseModel):

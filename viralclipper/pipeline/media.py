@@ -58,6 +58,23 @@ ALLOWED_CONTAINERS = {
     "ogg": "Ogg",
 }
 FORMAT_WHITELIST = ",".join(ALLOWED_CONTAINERS)
+# The file names those containers go by (what an upload's file picker offers besides video/* and
+# audio/*); the file's content decides, not its name.
+UPLOAD_EXTENSIONS = (
+    ".mp4",
+    ".mov",
+    ".m4a",
+    ".mkv",
+    ".webm",
+    ".ts",
+    ".avi",
+    ".mp3",
+    ".wav",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".opus",
+)
 _REFERENCE_SIGNATURES = {b"#EXTM3U": "an HLS playlist", b"ffconcat": "an ffmpeg concat list"}
 
 

@@ -406,7 +406,9 @@ def _sentence(lead: str, quote: str) -> str:
 
 def _and(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) <= 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from viralclipper.config import CLIP_RENDER_SETTINGS, SettingsError, get_settings
+from viralclipper.config import CLIP_RENDER_SETTINGS, SettingsError, SubmitOptions, get_settings
 from viralclipper.models import clips as clip_store
 from viralclipper.models import jobs, runs
 from viralclipper.models.jobs import (
@@ -30,7 +30,7 @@ from viralclipper.models.tables import AnalysisRun, Clip, Job
 from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.download import check_source
 from viralclipper.pipeline.export import ExportClip, title_file_name, write_export
-from viralclipper.pipeline.media import check_media_file
+from viralclipper.pipeline.media import ALLOWED_CONTAINERS, UPLOAD_EXTENSIONS, check_media_file
 from viralclipper.pipeline.netguard import guard_for_user_urls
 from viralclipper.pipeline.progress import (  # PipelineError: what submit_job raises
     FailureKind,
@@ -47,9 +47,11 @@ from viralclipper.queue.runner import job_dir, rerender_clip, word_key
 log = logging.getLogger(__name__)
 
 
-def options_for_user(user_id: int) -> dict:
-    """A snapshot of the user's clip settings, which the job keeps (until it is re-analyzed)."""
-    return get_user_settings(user_id).model_dump(mode="json")
+def options_for_user(user_id: int, options: SubmitOptions | None = None) -> dict:
+    """A snapshot of the user's clip settings with a submit's own `options` over them, which the
+    job keeps (until it is re-analyzed); SettingsError for options that do not fit together."""
+    settings = get_user_settings(user_id)
+    return (options.over(settings) if options else settings).model_dump(mode="json")
 
 
 def _owned(job_id: int, user_id: int | None) -> Job:
@@ -84,14 +86,23 @@ def _enqueue(job: Job, message: str) -> Job:
     return job
 
 
-def submit_job(user_id: int, source: str, *, upload: bool = False, title: str | None = None) -> Job:
-    """Validate the source (PipelineError with a clear sentence if bad) and queue a new job."""
+def submit_job(
+    user_id: int,
+    source: str,
+    *,
+    upload: bool = False,
+    title: str | None = None,
+    options: SubmitOptions | None = None,
+) -> Job:
+    """Validate the source (PipelineError with a clear sentence if bad) and the submit's own
+    options (SettingsError), and queue a new job."""
+    snapshot = options_for_user(user_id, options)
     if upload:
         source = source.strip()
         check_media_file(Path(source))
     else:
         source = check_source(source, guard_for_user_urls())
-    job = jobs.create_job(user_id, source, options_for_user(user_id), upload=upload)
+    job = jobs.create_job(user_id, source, snapshot, upload=upload)
     if title:
         job = jobs.update_job(job.id, title=title)
     return _enqueue(job, f"queued {source if not upload else 'an uploaded file'}")
@@ -175,6 +186,16 @@ def delete_job(job_id: int, user_id: int | None = None) -> None:
 def default_criteria() -> list[Criterion]:
     """The criteria files: what "reset to defaults" restores."""
     return load_criteria(get_settings().criteria_dir)
+
+
+def upload_formats() -> list[str]:
+    """What users call the containers an upload may be in (pipeline/media.py's allowlist)."""
+    return list(ALLOWED_CONTAINERS.values())
+
+
+def upload_extensions() -> tuple[str, ...]:
+    """The file names of those containers, for a file picker to offer."""
+    return UPLOAD_EXTENSIONS
 
 
 def upload_path(filename: str) -> Path:

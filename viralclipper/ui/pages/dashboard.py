@@ -26,6 +26,7 @@ from viralclipper.ui.components import (
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
+from viralclipper.ui.submit import submit_box
 
 COUNT_TILES = [  # label, statuses counted, color, icon
     ("Queued", [JobStatus.PENDING], *STATUS_LOOK[JobStatus.PENDING]),
@@ -44,6 +45,7 @@ def register() -> None:
     async def dashboard_page(user: User) -> None:
         with frame("Dashboard", user) as live:
             dashboard = Dashboard(user, live)
+            await submit_box(user, on_added=dashboard.reload)
             await dashboard.reload()
             dashboard.build(await io_bound(read_best_clips, user.id))
 

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from nicegui import events, ui
 
-from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs
 from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES, JobStatus
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue import api
-from viralclipper.queue.api import PipelineError
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
@@ -33,6 +29,7 @@ from viralclipper.ui.components import (
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
+from viralclipper.ui.submit import submit_box
 
 PAGE_SIZE = 10
 STATUS_FILTERS = {
@@ -41,7 +38,6 @@ STATUS_FILTERS = {
     **{status.value: status.value.capitalize() for status in JobStatus},
 }
 COLUMNS = "7rem minmax(12rem,1fr) 8.5rem 12rem 6.5rem 4.5rem 3.5rem 9rem"
-URL_HINT = "A YouTube link, or a link to any video page or file"
 
 
 def register() -> None:
@@ -49,109 +45,9 @@ def register() -> None:
     async def jobs_page(user: User) -> None:
         with frame("Jobs", user) as live:
             table = JobTable(user, live)
-            new_job_card(user, on_added=table.reload)
+            await submit_box(user, on_added=table.reload)
             await table.reload()
             table.build()
-
-
-def new_job_card(user: User, on_added: Callable[[], Awaitable[None]]) -> None:
-    """The URL box (checked before anything is queued) and the upload button."""
-
-    upload_dialog: ui.dialog  # the handlers below use what is built after them
-    uploader: ui.upload
-
-    async def add_url() -> None:
-        url = (url_input.value or "").strip()
-        error = "Paste a video URL first." if not url else None
-        if error is None:
-            try:
-                job = await io_bound(api.submit_job, user.id, url)
-                notice = f"Queued job {job.id}."
-            except PipelineError as exc:
-                error = str(exc)
-            except api.QueueUnreachable as exc:
-                notice = str(exc)
-        if error:
-            url_input.props(f'error error-message="{_attribute(error)}"')
-            return
-        url_input.props(remove="error error-message")
-        url_input.value = ""
-        ui.notify(notice, type="positive", icon="playlist_add")
-        await on_added()
-
-    async def uploaded(event: events.UploadEventArguments) -> None:
-        target = api.upload_path(event.file.name)
-        await event.file.save(target)
-        try:
-            job = await io_bound(
-                lambda: api.submit_job(
-                    user.id, str(target), upload=True, title=Path(event.file.name).stem or None
-                )
-            )
-            notice = f"Uploaded {event.file.name}: queued job {job.id}."
-        except PipelineError as exc:  # not a plain media file: nothing is kept
-            target.unlink(missing_ok=True)
-            uploader.reset()
-            ui.notify(str(exc), type="negative", multi_line=True)
-            return
-        except api.QueueUnreachable as exc:
-            notice = f"Uploaded {event.file.name}. {exc}"
-        upload_dialog.close()
-        uploader.reset()
-        ui.notify(notice, type="positive")
-        await on_added()
-
-    with ui.card().classes("w-full p-4"), ui.row().classes("w-full items-start gap-3 no-wrap"):
-        url_input = (
-            ui.input(placeholder="https://www.youtube.com/watch?v=…")
-            .props(f"outlined clearable hint='{URL_HINT}'")
-            .classes("grow")
-            .on("keydown.enter", add_url)
-            .mark("url-input")
-        )
-        with url_input.add_slot("prepend"):
-            ui.icon("link")
-        ui.button("Make clips", icon="auto_awesome", on_click=add_url).props(
-            "unelevated size=lg no-caps"
-        ).classes("mt-1")
-        ui.button("Upload", icon="upload_file", on_click=lambda: upload_dialog.open()).props(
-            "outline size=lg no-caps"
-        ).classes("mt-1")
-    with ui.dialog() as upload_dialog, ui.card().classes("w-full max-w-lg gap-3"):
-        ui.label("Upload a video").classes("text-h6")
-        ui.label(
-            "MP4, MOV, MKV, WebM, MPEG-TS, AVI or audio. The file stays on this server."
-        ).classes("text-sm text-grey-7")
-        max_bytes = get_settings().max_upload_mb * 1024 * 1024
-        uploader = (
-            ui.upload(
-                on_upload=uploaded,
-                auto_upload=True,
-                max_file_size=max_bytes,
-                on_rejected=lambda: ui.notify(
-                    f"That file is larger than {get_settings().max_upload_mb} MB.", type="negative"
-                ),
-            )
-            .props(f'accept="{UPLOAD_ACCEPT}" flat bordered')
-            .classes("w-full")
-            .on(
-                "failed",  # the server refused it (over the size limit) or the connection broke
-                lambda: ui.notify(
-                    f"The upload failed. Files may be at most {get_settings().max_upload_mb} MB.",
-                    type="negative",
-                ),
-            )
-        )
-        uploader.mark("uploader")
-
-
-# What the file picker offers: the containers the server accepts (pipeline/media.py); .mkv and
-# .ts are listed by name, browsers do not always know them as video.
-UPLOAD_ACCEPT = "video/*,audio/*,.mp4,.mov,.m4a,.mkv,.webm,.ts,.avi,.mp3,.wav,.flac,.ogg"
-
-
-def _attribute(text: str) -> str:
-    return text.replace('"', "'")
 
 
 @dataclass
