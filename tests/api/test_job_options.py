@@ -28,7 +28,8 @@ async def test_the_api_takes_the_same_options(client: httpx.AsyncClient) -> None
         "horizontal",  # left out: mine
         "none",
     )
-    for bad in ({"max_clips": 0}, {"colour": "red"}, {"min_clip_seconds": 90, "max_clip_seconds": 20}):
+    too_short = {"min_clip_seconds": 90, "max_clip_seconds": 20}
+    for bad in ({"max_clips": 0}, {"colour": "red"}, too_short):
         refused = await client.post(
             "/api/v1/jobs",
             json={"url": "http://127.0.0.1:9/talk.mp4", "options": bad},
