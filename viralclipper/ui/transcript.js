@@ -1,7 +1,9 @@
 // The job page's transcript: the first lines (`head`) shown at once, all of them fetched once
-// from `src`, drawn on demand (only those in view exist in the DOM), the line being played highlighted from the player's own timeupdate
-// events (no round trip per tick), clip ranges shaded, a click seeks the player and keeps it in
-// view (pinned small in a corner while its place is scrolled away). `found` (line indices from the server's search) narrows the list; `query` is marked.
+// from `src`, drawn on demand (only those in view exist in the DOM). The line being played is
+// highlighted from the player's own timeupdate events (no round trip per tick), clip ranges are
+// shaded, a click (or Enter) seeks the player and keeps it in view (pinned small in a corner
+// while its place is scrolled away). `found` (line numbers from the server's search) narrows
+// the list; `query` is marked in it.
 export default {
   template: `
     <div class="vc-transcript">
@@ -10,7 +12,8 @@ export default {
       <div v-else-if="found && !found.length" class="vc-note">No line matches.</div>
       <q-virtual-scroll v-else-if="lines.length" ref="scroll" class="vc-transcript-lines" :items="shown"
           :virtual-scroll-item-size="34" v-slot="{ item }">
-        <div :key="item" class="vc-line" :data-index="item" @click="pick(item)"
+        <div :key="item" class="vc-line" :data-index="item" @click="pick(item)" tabindex="0"
+            role="button" @keydown.enter.prevent="pick(item)" @keydown.space.prevent="pick(item)"
             :class="{ 'vc-in-clip': inClip[item], 'vc-playing': item === active }">
           <span class="vc-time">{{ clock(lines[item][0]) }}</span>
           <span class="vc-text"><template v-for="(part, i) in parts(lines[item][2])" :key="i"

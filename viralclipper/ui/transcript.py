@@ -25,7 +25,7 @@ TRANSCRIPT_CSS = """
 .vc-transcript .vc-note { font-size: 0.875rem; color: #757575; padding: 0.5rem 0; }
 .vc-line { display: flex; gap: 0.75rem; align-items: flex-start; padding: 0.25rem 0.5rem;
     border-radius: 4px; border-left: 3px solid transparent; cursor: pointer; }
-.vc-line:hover { background: #e8eaf6; }
+.vc-line:hover, .vc-line:focus-visible { background: #e8eaf6; outline: none; }
 .vc-line.vc-in-clip { background: #fff8e1; }
 .vc-line.vc-playing { background: #c5cae9; border-left-color: var(--q-primary); }
 .vc-time { font-family: monospace; font-size: 0.75rem; color: var(--q-primary); width: 3.5rem;
