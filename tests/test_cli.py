@@ -103,7 +103,7 @@ def test_a_bad_source_exits_non_zero_with_one_clear_line_and_writes_nothing(tmp_
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--min-seconds", "90", "--max-seconds", "30"], "The minimum clip length must not be"),
+        (["--min-seconds", "90", "--max-seconds", "30"], "The shortest clip must not be longer"),
         (["--max-clips", "0"], "The maximum number of clips must be at least 1."),
         (["--min-score", "101"], "The minimum score must be at most 100."),
     ],

@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CRITERIA_DIR = Path(__file__).resolve().parent.parent / "criteria"
@@ -213,13 +214,37 @@ def validate_settings(model: type[M], values: Mapping[str, Any]) -> M:
 
 
 def one_sentence(model: type[BaseModel], error: ValidationError) -> str:
-    first = error.errors()[0]
+    return _sentence(model, error.errors()[0])
+
+
+def problems(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, str]:
+    """Each bad value of `values` as {where: the sentence validate_settings would give}, so a
+    form can say it next to its field: `where` is the field ("max_clips"), or inside a list
+    "criteria.0.title". Empty when `values` are good."""
+    try:
+        model.model_validate(values)
+    except ValidationError as error:
+        found: dict[str, str] = {}
+        for detail in error.errors():
+            found.setdefault(_where(detail), _sentence(model, detail))
+        return found
+    return {}
+
+
+def _where(detail: ErrorDetails) -> str:
+    field = detail.get("ctx", {}).get("field")  # a check across fields names where it speaks
+    return str(field) if field else ".".join(str(part) for part in detail["loc"])
+
+
+def _sentence(model: type[BaseModel], first: ErrorDetails) -> str:
     kind, ctx, loc = first["type"], first.get("ctx", {}), first["loc"]
     label = _label(model, loc)
     if kind == "extra_forbidden":
         return f"Unknown setting: {loc[-1]}."
     if kind == "value_error":
         return str(ctx["error"])
+    if "field" in ctx:  # a check across fields: its message is the sentence
+        return first["msg"]
     if first["input"] is None or kind in ("missing", "string_too_short"):
         return f"Fill in {label[0].lower()}{label[1:]}."
     limits = {
@@ -331,7 +356,11 @@ class ClipSettings(BaseModel):
     @model_validator(mode="after")
     def _lengths_in_order(self) -> ClipSettings:
         if self.min_clip_seconds > self.max_clip_seconds:
-            raise ValueError("The minimum clip length must not be more than the maximum.")
+            raise PydanticCustomError(
+                "clip_lengths",
+                "The shortest clip must not be longer than the longest ({longest} s).",
+                {"longest": _number(self.max_clip_seconds), "field": "min_clip_seconds"},
+            )
         return self
 
     @property

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.models.conftest import add_user
-from viralclipper.config import ClipSettings, Criterion, SettingsError, get_settings
+from viralclipper.config import ClipSettings, Criterion, SettingsError, get_settings, problems
 from viralclipper.models import User, get_user_settings, save_user_settings
 from viralclipper.models.instance import (
     effective_settings,
@@ -66,7 +66,7 @@ def test_save_keeps_changes_per_user(database: str, owner: User):
     [
         ({"analyzer": "gpt"}, "The analyzer must be one of 'auto', 'llm' or 'offline'."),
         ({"output_format": "square"}, "The output format must be one of"),
-        ({"min_clip_seconds": 70}, "The minimum clip length must not be more than the maximum."),
+        ({"min_clip_seconds": 70}, "The shortest clip must not be longer than the longest (60 s)."),
         ({"min_clip_seconds": 0}, "The minimum clip length in seconds must be more than 0."),
         ({"min_score": 101}, "The minimum score must be at most 100."),
         ({"max_clips": 0}, "The maximum number of clips must be at least 1."),
@@ -144,3 +144,23 @@ def test_the_llm_analyzer_is_refused_while_no_endpoint_is_configured(owner: User
         save_user_settings(owner.id, analyzer="llm")
     assert get_user_settings(owner.id).analyzer != "llm"
     assert "Settings → Instance" in LLM_NOT_CONFIGURED
+
+
+def test_problems_name_the_field_each_sentence_belongs_to():
+    good = get_settings().clip_defaults().model_dump()
+    assert problems(ClipSettings, good) == {}
+    bad = {
+        **good,
+        "max_clip_seconds": 20,
+        "min_clip_seconds": 45,
+        "criteria": [{**CRITERIA[0].model_dump(), "title": ""}],
+    }
+    assert problems(ClipSettings, bad) == {"criteria.0.title": "Fill in the title of criterion 1."}
+    bad["criteria"] = None  # the check across fields runs once every field is good
+    assert problems(ClipSettings, bad) == {
+        "min_clip_seconds": "The shortest clip must not be longer than the longest (20 s)."
+    }
+    assert problems(ClipSettings, {**good, "max_clips": None, "min_score": -1}) == {
+        "max_clips": "Fill in the maximum number of clips.",
+        "min_score": "The minimum score must be at least 0.",
+    }

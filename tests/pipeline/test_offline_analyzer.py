@@ -12,7 +12,7 @@ import pytest
 from viralclipper.config import CRITERIA_DIR
 from viralclipper.pipeline.criteria import Criterion, load_criteria
 from viralclipper.pipeline.moment import Moment
-from viralclipper.pipeline.offline_analyzer import analyze_offline
+from viralclipper.pipeline.offline_analyzer import _lines, analyze_offline, phrase_finder
 from viralclipper.pipeline.progress import Cancelled, Reporter
 from viralclipper.pipeline.sample import Passage, SampleTalk
 from viralclipper.pipeline.select import select_clips
@@ -203,6 +203,18 @@ def test_phrases_match_whatever_the_case_punctuation_or_ending():
     )
     assert best.quote == "You CAN’T make this up, everyone was LAUGHING!"
     assert "The speaker exclaims once here." in best.reasoning
+
+
+def test_the_phrase_finder_marks_the_words_the_analyzer_counts():
+    custom = Criterion.parse("punchlines", "Punchlines\nJokes.\n\n- can't make this up\n- laugh\n")
+    line = "You CAN’T  make this up, everyone was LAUGHING! Laughably? no: laughs-and-all"
+    find = phrase_finder(custom.phrases)
+    assert find is not None and phrase_finder([]) is None
+    found = [line[start:end] for start, end in find(line)]
+    assert found == ["CAN’T  make this up", "LAUGHING", "laughs"]  # "Laughably": 4 more letters
+    counted = _lines(spoken([*FILLER, line]), [custom], longest=30)  # what the scoring counts
+    assert [len(find(ln.text)) for ln in counted] == [len(ln.hits[0]) for ln in counted]
+    assert sum(len(ln.hits[0]) for ln in counted) == 3
 
 
 def test_hook_claims_and_numbers_outscore_filler_with_their_evidence():

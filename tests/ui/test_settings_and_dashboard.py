@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from nicegui import ui
+from nicegui.element_filter import ElementFilter
 from nicegui.testing import User
 
 from tests.ui.conftest import logged_in, open_dialogs
@@ -11,28 +15,45 @@ from tests.waiting import wait_for_async
 from viralclipper.models import jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.models.settings import get_user_settings
+from viralclipper.pipeline.transcript import Transcript
+
+
+def marked(user: User, marker: str):
+    """The one element with `marker`, shown or not."""
+    with user:
+        (element,) = ElementFilter(marker=marker)
+    return element
 
 
 def field(user: User, label: str):
     return next(e for e in user.find(label).elements if hasattr(e, "value"))
 
 
-async def test_invalid_settings_are_refused_with_a_reason(user: User) -> None:
+async def test_invalid_settings_are_refused_with_a_reason_next_to_the_field(user: User) -> None:
     account = await logged_in(user)
     await user.open("/settings")
     field(user, "Min seconds").value = 90
     field(user, "Max seconds").value = 30
+    wrong_order = "The shortest clip must not be longer than the longest (30 s)."
+    await user.should_see(wrong_order)  # as the user types, before saving
+    assert field(user, "Min seconds").error == wrong_order  # under the field it is about
+    assert field(user, "Max seconds").error is None
     user.find("Save settings").click()
-    await user.should_see("The minimum clip length must not be more than the maximum.", retries=30)
+    await user.should_see(wrong_order, kind=ui.notification, retries=30)  # refused on saving
     assert get_user_settings(account.id).min_clip_seconds == 15
 
     field(user, "Min seconds").value = 10
+    await wait_for_async(lambda: field(user, "Min seconds").error is None)
     field(user, "Max clips").value = None
+    await user.should_see("Fill in the maximum number of clips.")
+    assert field(user, "Max clips").error == "Fill in the maximum number of clips."
     user.find("Save settings").click()
-    await user.should_see("Fill in the maximum number of clips.", retries=30)
+    await user.should_see("Fill in the maximum number of clips.", kind=ui.notification, retries=30)
 
     field(user, "Max clips").value = 4
     field(user, "Min score").value = 120
+    assert field(user, "Min score").error == "The minimum score must be at most 100."
+    assert field(user, "Max clips").error is None
     user.find("Save settings").click()
     await user.should_see("The minimum score must be at most 100.", retries=30)
     assert get_user_settings(account.id).max_clips == 8
@@ -129,3 +150,84 @@ async def test_the_dashboard_counts_and_lists(user: User) -> None:
     jobs.set_progress(running.id, 55.0, "transcribing minute 5")
     await user.should_see("55%", retries=30)
     await user.should_see("transcribing minute 5")
+
+
+async def test_unsaved_changes_are_marked_until_saved(user: User) -> None:
+    await logged_in(user)
+    await user.open("/settings")
+    badge, save = marked(user, "unsaved"), marked(user, "save-settings")
+    assert not badge.visible and not save.enabled and "vc-unsaved" not in badge.classes
+    head = user._client._head_html  # leaving asks first while a .vc-unsaved element is there
+    assert "beforeunload" in head and "document.querySelector('.vc-unsaved')" in head
+
+    field(user, "Max clips").value = 3
+    await user.should_see("Unsaved changes")
+    assert save.enabled and "vc-unsaved" in badge.classes  # what beforeunload looks for
+    field(user, "Max clips").value = 8  # back as saved: nothing to save
+    await user.should_not_see("Unsaved changes")
+    assert not save.enabled
+
+    user.find(marker="text-humor").elements.pop().value = "Humor\n- a joke"
+    await user.should_see("Unsaved changes")
+    user.find("Save settings").click()
+    await user.should_see("Settings saved.", retries=30)
+    await user.should_not_see("Unsaved changes")
+    assert "vc-unsaved" not in badge.classes and not save.enabled
+
+
+async def test_a_criterion_shows_the_lines_it_matches_in_a_real_transcript(
+    user: User, sample_transcript: Transcript
+) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Sample talk")
+    Path(job.transcript_path).write_text(sample_transcript.model_dump_json())  # Whisper's own
+    await user.open("/settings")
+    assert marked(user, "preview-job").value == job.id
+    with user.scope(marker="matches-viral_hooks"):  # "- nobody tells you", "- why do", ...
+        await user.should_see("lines of this job", retries=50)
+    with user:
+        marks = [
+            e.content for e in ElementFilter(kind=ui.html).within(marker="matches-viral_hooks")
+        ]
+    assert any(re.search(r"<mark>[^<]*nobody tells you</mark>", m, re.I) for m in marks), marks
+
+    # an edit shows its effect as the user types: a phrase of the filler, then one of nothing
+    text = user.find(marker="text-humor").elements.pop()
+    text.value = "Humor\n- the printer"
+    with user.scope(marker="matches-humor"):
+        await user.should_see("Matches 1 line", retries=50)
+        await user.should_see("next to the kitchen")
+    text.value = "Humor\n- a word nobody says"
+    with user.scope(marker="matches-humor"):
+        await user.should_see("Its phrases match no line of this job.", retries=50)
+    text.value = "Humor\nsignals: exclamation"
+    with user.scope(marker="matches-humor"):
+        await user.should_see("it matches by its signals only", retries=50)
+
+
+async def test_the_best_clips_appear_when_a_job_completes_without_a_reload(user: User) -> None:
+    account = await logged_in(user)
+    await user.open("/")
+    await user.should_see("Clips show up here when a job completes.")
+    make_completed_job(account.id, "Fresh talk", scores=(91,))
+    await user.should_see("Fresh talk clip 1", retries=100)  # the live update, same page
+    await user.should_not_see("Clips show up here when a job completes.")
+
+
+async def test_jobs_of_the_same_title_are_told_apart_by_source_and_date(user: User) -> None:
+    account = await logged_in(user)
+    linked = make_completed_job(account.id, "Weekly sync")
+    uploaded = make_job(account.id, "Weekly sync", JobStatus.FAILED)
+    jobs.update_job(uploaded.id, upload=True, source_url="uploads/abc-weekly.mp4")
+    await user.open("/")
+    await user.should_see(marker=f"origin-{linked.id}", content=f"#{linked.id} · youtube.com ·")
+    await user.should_see(marker=f"origin-{uploaded.id}", content=f"#{uploaded.id} · upload ·")
+
+    await user.open("/clips")
+    options = marked(user, "job-filter").options
+    assert options[linked.id].startswith(f"#{linked.id} Weekly sync (youtube.com · 20")
+    assert options[uploaded.id].startswith(f"#{uploaded.id} Weekly sync (upload · 20")
+
+    await user.open(f"/jobs/{uploaded.id}")
+    created = jobs.get_job(uploaded.id).created_at
+    await user.should_see(marker="job-origin", content=f"upload · {created:%Y-%m-%d %H:%M} UTC")

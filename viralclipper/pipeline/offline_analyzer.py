@@ -33,6 +33,7 @@ import math
 import re
 import statistics
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -421,8 +422,36 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
 
 
 def _normalise(text: str) -> str:
-    text = text.lower().replace("’", "'")
-    return " ".join(re.sub(r"[^\w']+", " ", text).split())
+    return " ".join(match.group() for match in _tokens(text))
+
+
+def _tokens(text: str) -> list[re.Match[str]]:
+    """The words of `text` as the phrases are matched against them: lower case, ’ as '."""
+    return list(TOKEN.finditer(text.lower().replace("’", "'")))
+
+
+TOKEN = re.compile(r"[\w']+")
+
+
+def phrase_finder(phrases: list[str]) -> Callable[[str], list[tuple[int, int]]] | None:
+    """A function giving where `phrases` occur in a line, as (start, end) character ranges of
+    the line, matched exactly as the analyzer counts a criterion's phrase hits; None when there
+    are no phrases."""
+    pattern = _phrase_pattern(phrases)
+    if pattern is None:
+        return None
+
+    def find(text: str) -> list[tuple[int, int]]:
+        tokens = _tokens(text)
+        starts, ends, at = {}, {}, 0  # a token's place in the normalised text -> in `text`
+        for token in tokens:
+            starts[at], ends[at + len(token.group())] = token.start(), token.end()
+            at += len(token.group()) + 1
+        normalised = " ".join(token.group() for token in tokens)
+        found = ((starts.get(m.start()), ends.get(m.end())) for m in pattern.finditer(normalised))
+        return [(a, b) for a, b in found if a is not None and b is not None]
+
+    return find
 
 
 def _title(text: str) -> str:

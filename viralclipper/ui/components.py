@@ -63,6 +63,28 @@ def job_title(job: Job) -> str:
     return "Uploaded video" if job.upload else display_url(job.source_url)
 
 
+def job_source(job: Job) -> str:
+    """Where the video came from, in a word: the site's domain, or "upload"."""
+    if job.upload:
+        return "upload"
+    host = (urlsplit(job.source_url).hostname or "").removeprefix("www.").removeprefix("m.")
+    return host or "link"
+
+
+def job_origin(job: Job) -> str:
+    """Source and date, which tell apart jobs of the same title: 'youtube.com · 2026-11-26 19:20
+    UTC'."""
+    return f"{job_source(job)} · {format_time(job.created_at)}"
+
+
+def job_choice(job: Job, limit: int = 48) -> str:
+    """A job in a list of choices: number, title (shortened) and origin."""
+    title = job_title(job)
+    if len(title) > limit:
+        title = title[: limit - 1].rstrip() + "…"
+    return f"#{job.id} {title} ({job_origin(job)})"
+
+
 def display_url(url: str) -> str:
     """The URL as people read it: 'talk%20one.mp4' -> 'talk one.mp4'."""
     return unquote(url)

@@ -15,7 +15,7 @@ from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.clip_editor import ClipEditor, RenderWatch
-from viralclipper.ui.components import clip_grid, empty_state, job_title
+from viralclipper.ui.components import clip_grid, empty_state, job_choice
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
@@ -67,9 +67,7 @@ def read_job_options(user_id: int) -> dict[int, str]:
     """The job filter's choices: all jobs, or one of the user's."""
     return {
         0: "All jobs",
-        **{
-            job.id: f"#{job.id} {job_title(job)}"[:70] for job in jobs.list_jobs(user_id, limit=500)
-        },
+        **{job.id: job_choice(job) for job in jobs.list_jobs(user_id, limit=500)},
     }
 
 

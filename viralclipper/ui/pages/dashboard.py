@@ -19,6 +19,8 @@ from viralclipper.ui.components import (
     clip_grid,
     empty_state,
     format_ago,
+    job_origin,
+    job_source,
     job_thumbnail,
     job_title,
     section_title,
@@ -47,7 +49,8 @@ def register() -> None:
             dashboard = Dashboard(user, live)
             await submit_box(user, on_added=dashboard.reload)
             await dashboard.reload()
-            dashboard.build(await io_bound(read_best_clips, user.id))
+            dashboard.best = await io_bound(read_best_clips, user.id)
+            dashboard.build()
 
 
 @dataclass
@@ -85,7 +88,9 @@ class Dashboard:
         self.user, self.live = user, live
         self.progress: dict[int, tuple[StatusChip, JobProgress]] = {}
         self.overview: JobsOverview | None = None
+        self.best: BestClips | None = None
         self.reload_soon = live.debounced(self.reload)
+        self.reload_clips_soon = live.debounced(self.reload_clips)
         live.on_update(self.on_update)
 
     async def reload(self) -> None:
@@ -93,9 +98,13 @@ class Dashboard:
         self.overview = await io_bound(read_overview, self.user.id)
         await self.jobs_section.refresh()
 
-    def build(self, best: BestClips) -> None:
+    async def reload_clips(self) -> None:
+        self.best = await io_bound(read_best_clips, self.user.id)
+        await self.best_clips.refresh()
+
+    def build(self) -> None:
         self.jobs_section()
-        self.best_clips(best)
+        self.best_clips()
 
     @ui.refreshable_method
     def jobs_section(self) -> None:
@@ -140,8 +149,9 @@ class Dashboard:
                 with ui.row().classes("w-full items-center no-wrap gap-2"):
                     ui.link(job_title(job), f"/jobs/{job.id}").classes(
                         "font-medium text-grey-9 no-underline ellipsis grow"
-                    )
+                    ).tooltip(job_origin(job))
                     chip = StatusChip(job.status)
+                ui.label(f"#{job.id} · {job_source(job)}").classes("text-xs text-grey-6")
                 progress = JobProgress(job)
         self.progress[job.id] = (chip, progress)
         self.live.seen(job.id, job.status)
@@ -150,12 +160,17 @@ class Dashboard:
         with ui.item(on_click=lambda: ui.navigate.to(f"/jobs/{job.id}")).classes("px-0"):
             with ui.item_section():
                 ui.item_label(job_title(job)).classes("ellipsis font-medium")
-                ui.item_label(format_ago(job.created_at)).props("caption")
+                ui.item_label(
+                    f"#{job.id} · {job_source(job)} · {format_ago(job.created_at)}"
+                ).props("caption").mark(f"origin-{job.id}").tooltip(job_origin(job))
             with ui.item_section().props("side"):
                 StatusChip(job.status)
         self.live.seen(job.id, job.status)
 
-    def best_clips(self, best: BestClips) -> None:
+    @ui.refreshable_method
+    def best_clips(self) -> None:
+        best = self.best
+        assert best is not None, "reload_clips() before drawing"
         with ui.column().classes("w-full gap-3"):
             with ui.row().classes("w-full items-center"):
                 section_title("Best recent clips", "star")
@@ -173,5 +188,7 @@ class Dashboard:
         widgets = self.progress.get(update.id)
         if update.status_changed:
             self.reload_soon()
+            if update.status == JobStatus.COMPLETED:
+                self.reload_clips_soon()
         elif widgets is not None:
             widgets[1].set(update.status, update.progress, update.current_step)

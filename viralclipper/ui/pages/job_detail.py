@@ -36,6 +36,7 @@ from viralclipper.ui.components import (
     empty_state,
     format_seconds,
     format_time,
+    job_origin,
     job_thumbnail,
     job_title,
     not_found,
@@ -148,6 +149,8 @@ class JobView:
         live.on_update(self.on_update)
 
     def build(self) -> None:
+        # under the title: what tells this job from another of the same title
+        ui.label(job_origin(self.job)).classes("text-sm text-grey-7 -mt-5").mark("job-origin")
         self.body()
 
     @ui.refreshable_method
