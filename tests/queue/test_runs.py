@@ -16,7 +16,7 @@ from viralclipper.models.settings import save_user_settings
 from viralclipper.models.tables import User
 from viralclipper.models.users import set_admin
 from viralclipper.pipeline.analyze import LLM_UNAVAILABLE
-from viralclipper.queue import api
+from viralclipper.queue import api, cleanup
 
 FINISHED = {"completed", "failed", "cancelled"}
 
@@ -132,6 +132,7 @@ def test_a_runs_clips_are_published_one_by_one_best_first(
     assert clips.list_clips(job.id) == []
     assert wait_for_status(job.id, FINISHED, backend).status == "completed"
     first = shown(job.id)
+    first_run = jobs.get_job(job.id).current_run_id
     assert len(first) == 2
 
     # a re-analysis that renders every clip again (9:16): its first clip is ready while the
@@ -162,6 +163,18 @@ def test_a_runs_clips_are_published_one_by_one_best_first(
     wait_for(lambda: not clips.get_clip(best.id).rendering, 60, "the render to end")
     again = clips.get_clip(best.id)
     assert again.render_progress is None and again.video_path != best.video_path
+
+    # the disk: files no clip the user can reach uses go (the clip's files before its edit, a
+    # rejected clip's); the earlier analysis's files stay (it can be shown again)
+    wait_for(lambda: not Path(best.video_path).exists(), 30, "the replaced file to go")
+    assert not Path(best.thumbnail_path).exists()
+    api.reject_clip(final[1].id, user.id)
+    srt = Path(final[1].subtitles_path)
+    gone = {final[1].video_path, final[1].thumbnail_path, str(srt), str(srt.with_suffix(".vtt"))}
+    assert gone <= {str(p) for p in cleanup.clean_clip_files()}
+    assert all(Path(p).is_file() for p in [again.video_path, again.thumbnail_path, *first])
+    api.switch_run(job.id, first_run, user.id)
+    assert shown(job.id) == first
 
 
 def reanalyze_finished(job_id: int, backend: Backend) -> jobs.Job:

@@ -1,4 +1,5 @@
-"""Which cached media the jobs point at: what the cache cleanup (queue.cleanup) must keep."""
+"""Which cached media and clip files the jobs point at: what the cleanup (queue.cleanup) must
+keep."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import col, select
 
 from viralclipper.models.db import session
 from viralclipper.models.jobs import FINISHED_STATES, RUNNING_STATES
-from viralclipper.models.tables import Job
+from viralclipper.models.tables import AnalysisRun, Clip, Job
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,44 @@ def earliest_running_start() -> datetime | None:
     query = select(func.min(Job.started_at)).where(col(Job.status).in_(list(RUNNING_STATES)))
     with session() as db:
         return db.exec(query).one()
+
+
+# the runs whose clips the user can reach: the one in progress (its clips show as they are
+# rendered) and every completed one (an earlier one can be shown again)
+_REACHABLE_RUNS = ("running", "completed")
+
+
+@dataclass(frozen=True)
+class ClipFiles:
+    """A finished job's analysis runs that have ended, and the files of its clips that the user
+    can still reach (kept clips of its completed runs), for the cleanup to remove the others."""
+
+    ended_runs: set[int]
+    reachable: set[str]
+
+
+def clip_files() -> dict[int, ClipFiles]:
+    """By job, for every finished job with no clip being rendered (a render or an analysis in
+    progress writes files it has not recorded yet)."""
+    busy = select(Clip.job_id).where(col(Clip.rendering))
+    quiet = select(Job.id).where(col(Job.status).in_(list(FINISHED_STATES)), ~col(Job.id).in_(busy))
+    runs = select(AnalysisRun.job_id, AnalysisRun.id, AnalysisRun.status).where(
+        col(AnalysisRun.job_id).in_(quiet)
+    )
+    kept = (
+        select(Clip.job_id, Clip.video_path, Clip.thumbnail_path, Clip.subtitles_path)
+        .join(AnalysisRun, col(AnalysisRun.id) == Clip.run_id)
+        .where(
+            col(Clip.job_id).in_(quiet),
+            col(Clip.rejected).is_(False),
+            col(AnalysisRun.status).in_(_REACHABLE_RUNS),
+        )
+    )
+    with session() as db:
+        found = {job_id: ClipFiles(set(), set()) for job_id in db.exec(quiet).all()}
+        for job_id, run_id, status in db.exec(runs).all():
+            if status != "running":
+                found[job_id].ended_runs.add(run_id)
+        for job_id, *paths in db.exec(kept).all():
+            found[job_id].reachable.update(p for p in paths if p)
+    return found

@@ -434,6 +434,7 @@ def rerender_clip(clip_id: int) -> None:
         jobs.add_event(job.id, "error", f"clip {clip.rank} could not be rendered again")
     # a change of the job, so pages that poll (embedded) see it too
     publish(jobs.update_job(job.id))
+    clean_cache_safely()  # the files it had, unless another run's clip uses them
 
 
 def clip_options(job: Job, clip: Clip) -> ClipSettings:
