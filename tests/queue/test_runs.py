@@ -4,12 +4,16 @@ its clips or its completed state."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from tests.http_server import VideoServer
+from tests.lifecycle import run_to
 from tests.pipeline.fake_llm import FakeLLM, Reply, answer_from_prompt
 from tests.queue.conftest import Backend, wait_for_status
 from tests.waiting import wait_for
+from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs, runs
 from viralclipper.models.instance import save_instance_settings
 from viralclipper.models.settings import save_user_settings
@@ -185,3 +189,50 @@ def reanalyze_finished(job_id: int, backend: Backend) -> jobs.Job:
         details=backend.logs_tail,
     )
     return jobs.get_job(job_id)
+
+
+def test_the_cleanup_removes_only_clip_files_nobody_can_reach(backend: Backend, user: User):
+    job = jobs.create_job(user.id, "https://example.com/v")
+    run_to(job.id, jobs.JobStatus.COMPLETED)
+    folder = get_settings().data_dir / "jobs" / str(job.id)
+
+    def rendered(run_id: int, name: str) -> dict:
+        files = {s: folder / "runs" / str(run_id) / f"{name}.{s}" for s in SUFFIXES}
+        for path in files.values():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"x")
+        return {
+            "start": 1.0,
+            "end": 9.0,
+            "score": 50,
+            "title": name,
+            "criteria": [],
+            "video_path": str(files["mp4"]),
+            "thumbnail_path": str(files["jpg"]),
+            "subtitles_path": str(files["srt"]),
+        }
+
+    kept = runs.begin_run(job.id)
+    clips.save_run_clips(kept.id, [rendered(kept.id, "clip-01"), rendered(kept.id, "clip-02")])
+    rejected = clips.run_clips(kept.id)[1]
+    clips.update_clip(rejected.id, rejected=True)
+    failed = runs.begin_run(job.id)
+    clips.add_run_clip(failed.id, 1, rendered(failed.id, "clip-01"))
+    runs.end_run(failed.id, runs.RunStatus.FAILED, "no")
+    edits = folder / "edits"
+    edits.mkdir()
+    (edits / "clip-1-old.mp4").write_bytes(b"x")
+    os.utime(edits / "clip-1-old.mp4", (time.time() - 3600,) * 2)
+    (edits / "clip-1-new.mp4").write_bytes(b"x")  # a render may be writing it: too new to go
+
+    removed = {p.relative_to(folder).as_posix() for p in cleanup.clean_clip_files()}
+    assert removed == {
+        *(f"runs/{kept.id}/clip-02.{s}" for s in SUFFIXES),
+        *(f"runs/{failed.id}/clip-01.{s}" for s in SUFFIXES),
+        "edits/clip-1-old.mp4",
+    }
+    assert all((folder / "runs" / str(kept.id) / f"clip-01.{s}").is_file() for s in SUFFIXES)
+    assert (edits / "clip-1-new.mp4").is_file()
+
+
+SUFFIXES = ("mp4", "jpg", "srt", "vtt")
