@@ -58,8 +58,8 @@ CLOCK_SLACK = 0.005  # s: database timestamps vs the browser's millisecond clock
 # Installed in every document the browser opens (so it survives the reloads NiceGUI does when a
 # page's websocket reconnects too late): on /jobs, posts [Date.now(), job id, text of the row's
 # progress cell] whenever that text changes, and [Date.now(), 0, "load"] per page load, to this
-# process's collector (out of band: an overloaded server cannot hold the records back). A row is
-# the grid's cells in order; the progress cell is two after the title's.
+# process's collector (out of band: an overloaded server cannot hold the records back). A job's
+# progress cell carries data-job-progress (ui/job_list.py).
 OBSERVER_JS = """
 if (location.pathname === '/jobs') {
   const last = {};
@@ -67,10 +67,8 @@ if (location.pathname === '/jobs') {
     {method: 'POST', mode: 'no-cors', keepalive: true, body: JSON.stringify(entry)});
   const scan = () => {
     const now = Date.now();
-    for (const link of document.querySelectorAll('a[href^="/jobs/"]')) {
-      const cell = link.parentElement.nextElementSibling?.nextElementSibling;
-      if (!cell) continue;
-      const id = link.getAttribute('href').split('/')[2];
+    for (const cell of document.querySelectorAll('[data-job-progress]')) {
+      const id = cell.dataset.jobProgress;
       const text = cell.textContent;
       if (last[id] !== text) { last[id] = text; note([now, Number(id), text]); }
     }
@@ -94,7 +92,7 @@ def aware(moment: datetime) -> datetime:
 
 
 def shown_text(progress: float, step: str | None) -> str:
-    """What the jobs page's progress cell reads for a job (components.JobProgress)."""
+    """What the jobs page's progress cell reads for a job (ui/job_list.py ROW_TEMPLATE)."""
     return f"{progress:.0f}%{step or ''}"
 
 

@@ -14,6 +14,24 @@ from viralclipper.config import get_settings
 from viralclipper.models import jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.pipeline.sample import SampleTalk
+from viralclipper.ui.job_list import JobRows
+
+
+def shown_rows(user: User) -> dict[int, dict]:
+    """The rows the jobs list shows, by job id."""
+    [table] = user.find(marker="job-rows").elements
+    return {row["id"]: row for row in table.rows}
+
+
+def offered(user: User, job_id: int) -> set[str]:
+    """The actions the row of `job_id` offers besides View and Delete."""
+    row = shown_rows(user)[job_id]
+    return {action for action in ("cancel", "retry") if row[f"can_{action}"]}
+
+
+def act(user: User, action: str, job_id: int) -> None:
+    """What a click on the row's button sends (ui/job_list.py ROW_TEMPLATE)."""
+    user.find(marker="job-rows").trigger("act", {"action": action, "id": job_id})
 
 
 async def test_an_empty_url_is_refused_before_anything_is_queued(user: User) -> None:
@@ -71,19 +89,19 @@ async def test_the_table_shows_only_my_jobs_and_filters_them(user: User) -> None
     make_completed_job(account.id, "Cooking with fire")
     make_job(account.id, "Gardening basics", JobStatus.FAILED)
     await user.open("/jobs")
-    await user.should_see(kind=ui.link, content="Cooking with fire")
-    await user.should_see(kind=ui.link, content="Gardening basics")
+    await user.should_see(kind=JobRows, content="Cooking with fire")
+    await user.should_see(kind=JobRows, content="Gardening basics")
     await user.should_see("2 jobs")
     await user.should_not_see("Someone else's video")
 
     user.find(marker="search").type("cook")
-    await user.should_not_see(kind=ui.link, content="Gardening basics", retries=20)
-    await user.should_see(kind=ui.link, content="Cooking with fire")
+    await user.should_not_see(kind=JobRows, content="Gardening basics", retries=20)
+    await user.should_see(kind=JobRows, content="Cooking with fire")
 
     user.find(marker="search").clear()
     user.find(marker="status-filter").elements.pop().value = "failed"
-    await user.should_see(kind=ui.link, content="Gardening basics", retries=20)
-    await user.should_not_see(kind=ui.link, content="Cooking with fire")
+    await user.should_see(kind=JobRows, content="Gardening basics", retries=20)
+    await user.should_not_see(kind=JobRows, content="Cooking with fire")
 
 
 async def test_pagination_splits_long_lists(user: User) -> None:
@@ -102,26 +120,29 @@ async def test_cancel_retry_and_delete_with_confirmation(user: User) -> None:
     account = await logged_in(user)
     job = make_job(account.id, "Queued talk")
     await user.open("/jobs")
-    user.find(marker=f"stop_circle-{job.id}").click()
+    await user.should_see(kind=JobRows, content="Queued talk")
+    assert offered(user, job.id) == {"cancel"}
+    act(user, "cancel", job.id)
     await user.should_see(f"Cancelling job {job.id}.", retries=20)
     assert jobs.get_job(job.id).status == JobStatus.CANCELLED
 
-    user.find(marker=f"replay-{job.id}").click()
+    await wait_for_async(lambda: offered(user, job.id) == {"retry"})
+    act(user, "retry", job.id)
     await user.should_see(f"Retrying job {job.id}.", retries=20)
     assert jobs.get_job(job.id).status == JobStatus.PENDING
 
-    user.find(marker=f"delete-{job.id}").click()
+    act(user, "delete", job.id)
     await wait_for_async(lambda: open_dialogs(user))
     await user.should_see("Delete “Queued talk”, its clips and files?")
     user.find(marker="keep").click()
     await wait_for_async(lambda: not open_dialogs(user))
     assert jobs.get_job(job.id) is not None
-    user.find(marker=f"delete-{job.id}").click()
+    act(user, "delete", job.id)
     await wait_for_async(lambda: open_dialogs(user))
     user.find(marker="confirm").click()
     await user.should_see(f"Deleted job {job.id}.", retries=20)
     assert jobs.get_job(job.id) is None
-    await user.should_not_see(kind=ui.link, content="Queued talk")
+    await user.should_not_see(kind=JobRows, content="Queued talk")
 
 
 async def test_progress_and_status_move_live_with_a_toast(user: User) -> None:
@@ -135,4 +156,27 @@ async def test_progress_and_status_move_live_with_a_toast(user: User) -> None:
 
     jobs.fail_job(job.id, WORKER, "The disk is full.")
     await user.should_see("Live talk failed: The disk is full.", retries=30)
-    await user.should_see("failed")
+    await user.should_see(kind=JobRows, content="failed")
+    await user.should_see(kind=JobRows, content="The disk is full.", retries=30)  # in its row
+
+
+async def test_the_list_is_one_table_whose_rows_change_as_data(user: User) -> None:
+    account = await logged_in(user)
+    shown = [make_job(account.id, f"Episode {n:02d}", JobStatus.TRANSCRIBING) for n in range(10)]
+    await user.open("/jobs")
+    await user.should_see(kind=JobRows, content="Episode 09")
+    [table] = user.find(marker="job-rows").elements
+    elements = len(user.client.elements)
+    card = table.parent_slot.parent  # the filter bar, the rows and the pagination
+    assert len(list(card.descendants())) < 15  # not a tree of elements per row
+
+    jobs.set_progress(shown[3].id, 57.0, "transcribing 4 of 7 minutes")
+    await wait_for_async(lambda: shown_rows(user)[shown[3].id]["percent"] == "57%")
+    row = shown_rows(user)[shown[3].id]
+    assert row["step"] == "transcribing 4 of 7 minutes" and row["fraction"] == 0.57
+    jobs.fail_job(shown[5].id, WORKER, "The video is private.")
+    await wait_for_async(lambda: shown_rows(user)[shown[5].id]["error"])
+    failed = shown_rows(user)[shown[5].id]
+    assert failed["status"] == "failed" and failed["error"] == "The video is private."
+    assert user.find(marker="job-rows").elements == {table}  # the same table, new data
+    assert len(user.client.elements) == elements
