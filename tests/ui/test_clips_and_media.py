@@ -7,10 +7,12 @@ import json
 import zipfile
 
 from nicegui import ui
+from nicegui.element_filter import ElementFilter
 from nicegui.testing import User
 
-from tests.ui.conftest import logged_in, make_account
+from tests.ui.conftest import logged_in, make_account, open_dialogs
 from tests.ui.data import make_completed_job
+from tests.waiting import wait_for_async
 from viralclipper.models import clips, jobs
 from viralclipper.queue import api
 
@@ -101,16 +103,38 @@ async def test_the_clip_card_offers_downloads(user: User) -> None:
     assert f"/media/clips/{clip.id}.srt?download=1" in hrefs
 
 
-async def test_vertical_clips_show_as_vertical_pictures(user: User) -> None:
+async def test_vertical_clips_show_as_a_grid_of_tiles_that_open_a_player(user: User) -> None:
     account = await logged_in(user)
-    tall = make_completed_job(account.id, "Tall", scores=(70,))
+    tall = make_completed_job(account.id, "Tall", scores=(70, 65))
     jobs.update_job(tall.id, options={**tall.options, "output_format": "vertical"})
     make_completed_job(account.id, "Wide", scores=(60,))
     tall_clip = clips.list_clips(job_id=tall.id)[0]
+    long_title = "A title far too long for a narrow tile, " * 3 + "kept whole"
+    clips.update_clip(tall_clip.id, title=long_title)
 
     await user.open("/clips")
 
-    await user.should_see("Tall")
-    [picture] = user.find(marker="vertical-clip").elements  # the wide clip keeps its 16:9 box
-    assert picture.props["src"].startswith(f"/media/clips/{tall_clip.id}.mp4")
+    await user.should_see(marker=f"tile-{tall_clip.id}")
+    with user:
+        (grid,) = [g for g in ElementFilter(kind=ui.grid) if "grid-cols-2" in g.classes]
+    assert {"grid-cols-2", "md:grid-cols-4", "lg:grid-cols-6"} <= set(grid.classes)
+    cells = grid.default_slot.children
+    tiles = [c for c in cells if any(m.startswith("tile-") for m in c._markers)]
+    assert len(tiles) == 2 and len(cells) == 3  # the 16:9 clip is a card two columns wide
+    assert [c for c in cells if c not in tiles][0].classes == ["col-span-2"]
+    picture = user.find(marker=f"tile-picture-{tall_clip.id}").elements.pop()
     assert picture.style["aspect-ratio"] == "9 / 16"
+    (preview,) = [e for e in picture.descendants() if e.tag == "video"]
+    assert preview.props["src"].startswith(f"/media/clips/{tall_clip.id}.mp4")
+    assert preview.props["muted"] is True and preview.props["preload"] == "none"
+    hover = {listener.type: listener.js_handler for listener in tiles[0]._event_listeners.values()}
+    assert "play()" in hover["mouseenter"] and "pause()" in hover["mouseleave"]  # in the browser
+    await user.should_see(long_title)  # whole, wrapped
+    await user.should_not_see(marker="vertical-clip")  # no big player until one is opened
+
+    user.find(marker=f"tile-{tall_clip.id}").click()
+    await wait_for_async(lambda: open_dialogs(user))
+    [player] = user.find(marker="vertical-clip").elements  # the clip large, with its tools
+    assert player.props["src"].startswith(f"/media/clips/{tall_clip.id}.mp4")
+    assert player.style["aspect-ratio"] == "9 / 16"
+    await user.should_see(marker=f"clip-{tall_clip.id}-favourite")

@@ -154,6 +154,18 @@ def clip_url(clip_id: int, kind: str) -> str:
     return f"/media/clips/{clip_id}.{kind}"
 
 
+def clip_file_url(clip: Clip, kind: str) -> str:
+    """The clip's file to show; the file's name in the URL: a clip rendered again (a new file) is
+    not played from the browser's cache."""
+    return f"{clip_url(clip.id, kind)}?v={zlib.crc32((clip.video_path or '').encode()):x}"
+
+
+def is_vertical(clip: Clip, job: Job | None) -> bool:
+    """A 9:16 clip: its own format, else its job's."""
+    own = clip.render_options.get("output_format")
+    return (own or (job.clip_settings.output_format if job else None)) == "vertical"
+
+
 def clip_download_url(clip_id: int, kind: str) -> str:
     return f"/media/clips/{clip_id}.{kind}?download=1"
 
@@ -186,13 +198,11 @@ def clip_card(
     """Player, score, title, hook, reasoning, criteria chips and downloads of one clip."""
     with ui.card().tight().classes("w-full overflow-hidden") as card:
         card.mark(f"clip-{clip.id}")
-        # the file's name in the URL: a clip rendered again (a new file) is not played from cache
-        version = f"?v={zlib.crc32((clip.video_path or '').encode()):x}"
-        poster = clip_url(clip.id, "jpg") + version if clip.thumbnail_path else None
-        vertical = job is not None and job.clip_settings.output_format == "vertical"
+        poster = clip_file_url(clip, "jpg") if clip.thumbnail_path else None
+        vertical = is_vertical(clip, job)
         picture: ui.video | ui.image
         if clip.video_path:
-            picture = ui.video(clip_url(clip.id, "mp4") + version, autoplay=False)
+            picture = ui.video(clip_file_url(clip, "mp4"), autoplay=False)
             picture.classes("w-full bg-black")
             picture.props("preload=metadata" + (f" poster={poster}" if poster else ""))
         else:

@@ -15,7 +15,8 @@ from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.clip_editor import ClipEditor, RenderWatch
-from viralclipper.ui.components import clip_grid, empty_state, job_choice
+from viralclipper.ui.clip_tiles import TILE_GRID, WIDE_CARD, vertical_tile
+from viralclipper.ui.components import clip_grid, empty_state, is_vertical, job_choice
 from viralclipper.ui.frame import frame
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
@@ -124,6 +125,8 @@ class Gallery:
 
     def build(self, job_options: dict[int, str]) -> None:
         self.publisher = PublishDialog(self.user)
+        self.player = ui.dialog().mark("clip-player")
+        self.playing: int | None = None  # the clip open in the player
         with ui.card().classes("w-full p-4"), ui.row().classes("w-full items-center gap-6"):
             ui.toggle(
                 {"score": "Best first", "date": "Newest first"},
@@ -171,22 +174,49 @@ class Gallery:
                 f"flat dense no-caps href=/media/clips.zip?ids={ids} tag=a"
             ).mark("gallery-zip")
         self.renders.clear()
-        with clip_grid():
+        vertical = {c.id for c in data.clips if is_vertical(c, data.jobs.get(c.job_id))}
+        with ui.grid().classes(TILE_GRID) if vertical else clip_grid():
             for clip in data.clips:
-                ClipEditor(
-                    clip,
-                    self.user.id,
-                    self.reload,
-                    job=data.jobs.get(clip.job_id),
-                    on_publish=self.publisher.open,
-                    youtube_links=data.youtube_links[clip.id],
-                    renders=self.renders,
-                ).build()
+                if clip.id in vertical:
+                    vertical_tile(clip, self.play)
+                    continue
+                with ui.element("div").classes(WIDE_CARD if vertical else "w-full"):
+                    self.editor(clip).build()
         if data.pages > 1:
             with ui.row().classes("w-full justify-center"):
                 ui.pagination(
                     1, data.pages, direction_links=True, value=data.page, on_change=self._paged
                 ).props("max-pages=7 boundary-numbers")
+
+    def editor(self, clip: Clip) -> ClipEditor:
+        assert self.data is not None
+        return ClipEditor(
+            clip,
+            self.user.id,
+            self.changed,
+            job=self.data.jobs.get(clip.job_id),
+            on_publish=self.publisher.open,
+            youtube_links=self.data.youtube_links[clip.id],
+            renders=self.renders,
+        )
+
+    def play(self, clip: Clip) -> None:
+        """The clip large, with its tools, in the player dialog."""
+        self.playing = clip.id
+        self.player.clear()
+        with self.player, ui.card().classes("w-full max-w-md p-0"):
+            self.editor(clip).build()
+        self.player.open()
+
+    async def changed(self) -> None:
+        """After an edit: the grid again, and the open clip as it is now (gone: closed)."""
+        await self.reload()
+        if self.player.value and self.data is not None:
+            now = next((c for c in self.data.clips if c.id == self.playing), None)
+            if now is None:
+                self.player.close()
+            else:
+                self.play(now)
 
     def on_update(self, update: JobUpdate) -> None:
         if update.status_changed and update.status == JobStatus.COMPLETED:
