@@ -62,7 +62,7 @@ class SubmitBox:
         self, user: User, options: SubmitOptions, on_added: Callable[[], Awaitable[None]]
     ) -> None:
         self.user, self.on_added, self.options = user, on_added, options
-        with ui.card().classes("w-full p-4 gap-2").mark("submit-box"):
+        with ui.card().classes("w-full p-3 sm:p-4 gap-2").mark("submit-box"):
             self.source_row()
             self.options_panel()
         self.upload_dialog()
@@ -79,8 +79,6 @@ class SubmitBox:
                 .on("keydown.enter", self.add_url)
                 .mark("url-input")
             )
-            with self.url.add_slot("prepend"):
-                ui.icon("link")
             for label, icon, handler, look, mark in (
                 ("Make clips", "auto_awesome", self.add_url, "unelevated", "make-clips"),
                 ("Upload", "upload_file", lambda: self.dialog.open(), "outline", "upload-button"),
