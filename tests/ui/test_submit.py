@@ -86,7 +86,9 @@ async def test_options_that_do_not_fit_together_are_refused_in_a_sentence(user: 
     choose(user, min_clip_seconds=50, max_clip_seconds=20)
     user.find(marker="url-input").type(URL)
     user.find("Make clips").click()
-    await user.should_see("The minimum clip length must not be more than the maximum.", retries=50)
+    await user.should_see(
+        "The shortest clip must not be longer than the longest (20 s).", retries=50
+    )
     assert jobs.list_jobs(me.id) == []
 
 
