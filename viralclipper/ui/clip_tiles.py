@@ -24,6 +24,7 @@ def vertical_tile(clip: Clip, on_open: Callable[[Clip], object]) -> ui.element:
         ui.element("div")
         .classes("w-full flex flex-col gap-1 cursor-pointer")
         .mark(f"tile-{clip.id}")
+        .props(f"data-tile={clip.id}")
         .on("click", lambda: on_open(clip))
         .on("mouseenter", js_handler=PLAY)
         .on("mouseleave", js_handler=STOP)
