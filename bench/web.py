@@ -46,7 +46,7 @@ from tests.waiting import wait_for
 
 EMAIL = "bench-web@example.com"
 PASSWORD = "correct horse battery"
-TARGET_SECONDS = 1.0  # the issue's "within 1 s of the worker's write"
+TARGET_SECONDS = 1.0  # issue 13: page p95 and progress-to-page p95 within 1 s, every row
 RUNNING_JOBS = 2
 PROBE_URL = "bench://progress-probe"
 PROBE_WORKER = "bench-probe"
@@ -663,7 +663,7 @@ def seconds_ms(seconds: float) -> str:
 
 
 def versus_target(seconds: float) -> str:
-    verdict = "met" if seconds < TARGET_SECONDS else "NOT met"
+    verdict = "met" if seconds <= TARGET_SECONDS else "NOT met"
     return f"{seconds / TARGET_SECONDS:.2f} ({verdict})" if math.isfinite(seconds) else verdict
 
 
@@ -679,7 +679,7 @@ def page_row(p: Phase) -> list:
         ms(percentile(times, 50)),
         ms(percentile(times, 95)),
         ms(max(times)),
-        f"{percentile(times, 95) / TARGET_SECONDS:.2f}",
+        versus_target(percentile(times, 95)),
         len(stats.errors),
         f"{stats.updates / stats.open_seconds:.1f}" if stats.open_seconds else "-",
         f"{p.load_average:.1f}",
@@ -690,7 +690,7 @@ def page_table(phases: list[Phase]) -> str:
     return table(
         "GET /jobs, logged in, until the whole page arrived (ms), while 2 real jobs run",
         ["backend", "clients", "n", "stay s", "loads", "loads/s", "p50", "p95", "max"]
-        + ["p95 / 1 s", "errors", "live msgs/s/page", "load"],
+        + ["p95 / 1 s (target)", "errors", "live msgs/s/page", "load"],
         [page_row(p) for p in phases],
     ) + (
         "\neach client loops: load /jobs, open the page's websocket, stay (s, uniform), leave;"

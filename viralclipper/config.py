@@ -6,7 +6,7 @@ Nothing else in the code base reads `os.environ`: everything goes through `get_s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -171,9 +171,10 @@ class Settings(BaseSettings):
         }
         return self.model_copy(update={k: v for k, v in overrides.items() if v is not None})
 
-    @property
+    @cached_property
     def database(self) -> str:
-        """The SQLAlchemy URL: `DATABASE_URL`, else a SQLite file in the data dir."""
+        """The SQLAlchemy URL: `DATABASE_URL`, else a SQLite file in the data dir. Kept: every
+        database session asks for it, and resolving the path costs system calls."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'viralclipper.db').resolve()}"
 
     @property

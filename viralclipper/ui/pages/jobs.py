@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from viralclipper.models.tables import User
 from viralclipper.ui.auth import protected_page
 from viralclipper.ui.frame import frame
@@ -16,6 +18,7 @@ def register() -> None:
     async def jobs_page(user: User) -> None:
         with frame("Jobs", user) as live:
             table = JobTable(user, live)
+            reading = asyncio.create_task(table.reload())  # while the submit box reads its own
             await submit_box(user, on_added=table.reload)
-            await table.reload()
+            await reading
             table.build()
