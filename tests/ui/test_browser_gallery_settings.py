@@ -86,3 +86,20 @@ def test_leaving_the_settings_with_unsaved_changes_asks_first(browser: Browser) 
     driver.find_element(By.XPATH, "//button[contains(., 'Save settings')]").click()
     wait_for(lambda: "Settings saved." in driver.page_source, 10, "the save")
     wait_for(lambda: not driver.execute_script(LEAVING), 10, "leaving without asking again")
+
+
+def test_a_criterions_text_box_grows_with_its_text(browser: Browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser.driver
+    driver.get(browser.server.url("/settings"))
+    wait_for(lambda: "Humor" in driver.page_source, 20, "the criteria")
+    driver.find_element(By.XPATH, "//*[contains(@class,'q-item')][.//*[text()='Humor']]").click()
+    box = driver.find_element(By.CSS_SELECTOR, ".vc-criterion-humor textarea")
+    wait_for(box.is_displayed, 10, "the open criterion")
+    fits = "return arguments[0].scrollHeight <= arguments[0].clientHeight + 1"
+    wait_for(lambda: driver.execute_script(fits, box), 10, "all of the text shown")
+    before = box.size["height"]
+    box.send_keys("\n- one more\n- and another\n- and a third")
+    wait_for(lambda: box.size["height"] > before, 10, "the box to grow")
+    assert driver.execute_script(fits, box)

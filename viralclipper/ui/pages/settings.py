@@ -260,7 +260,7 @@ class SettingsForm:
                     ui.textarea("Description, signals and phrases")
                     .bind_value(criterion, "text")
                     .props("outlined autogrow")
-                    .classes("w-full font-mono text-sm")
+                    .classes(f"w-full font-mono text-sm vc-criterion-{criterion.key}")
                     .mark(f"text-{criterion.key}"),
                     f"criteria.{index}.text",
                 )
