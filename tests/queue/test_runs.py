@@ -168,15 +168,22 @@ def test_a_runs_clips_are_published_one_by_one_best_first(
     again = clips.get_clip(best.id)
     assert again.render_progress is None and again.video_path != best.video_path
 
-    # the disk: files no clip the user can reach uses go (the clip's files before its edit, a
-    # rejected clip's); the earlier analysis's files stay (it can be shown again)
-    wait_for(lambda: not Path(best.video_path).exists(), 30, "the replaced file to go")
-    assert not Path(best.thumbnail_path).exists()
+    # undo shows the analysis's files again at once (the cleanup kept them for it)
+    assert Path(best.video_path).is_file()
+    undone = api.undo_clip_edits(best.id, user.id)
+    assert not undone.rendering and (undone.video_path, undone.end) == (best.video_path, best.end)
+
+    # the disk: files no clip the user can reach uses go (the undone edit's, once older than
+    # a render in progress could be; a rejected clip's); the earlier analysis's files stay (it
+    # can be shown again)
+    edit_files = [again.video_path, again.thumbnail_path, again.subtitles_path]
+    for path in edit_files:
+        os.utime(path, (time.time() - 3600,) * 2)
     api.reject_clip(final[1].id, user.id)
     srt = Path(final[1].subtitles_path)
     gone = {final[1].video_path, final[1].thumbnail_path, str(srt), str(srt.with_suffix(".vtt"))}
-    assert gone <= {str(p) for p in cleanup.clean_clip_files()}
-    assert all(Path(p).is_file() for p in [again.video_path, again.thumbnail_path, *first])
+    assert gone | set(edit_files) <= {str(p) for p in cleanup.clean_clip_files()}
+    assert all(Path(p).is_file() for p in [undone.video_path, undone.thumbnail_path, *first])
     api.switch_run(job.id, first_run, user.id)
     assert shown(job.id) == first
 

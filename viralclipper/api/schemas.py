@@ -110,6 +110,9 @@ class ClipOut(BaseModel):
     favourite: bool
     edited: bool
     rendering: bool = Field(description="A new render after an edit is on its way.")
+    render_progress: float | None = Field(
+        None, description="How far that render has come (0 to 100); null when none runs."
+    )
     video_url: str | None
     thumbnail_url: str | None
     subtitles_url: str | None

@@ -202,6 +202,8 @@ def run_clips(run_id: int) -> list[Clip]:
 
 
 EDITABLE = ("start", "end", "title", "hook", "word_fixes", "render_options")
+# the analysis's files, kept with its version: undo shows them again without a render
+RENDERED = ("video_path", "thumbnail_path", "subtitles_path", "render_key")
 
 
 def edit_clip(clip_id: int, **changes: Any) -> Clip:
@@ -215,7 +217,7 @@ def edit_clip(clip_id: int, **changes: Any) -> Clip:
         if clip is None:
             raise LookupError(f"There is no clip with id {clip_id}.")
         if not clip.edited:
-            clip.original = {name: getattr(clip, name) for name in EDITABLE}
+            clip.original = {name: getattr(clip, name) for name in (*EDITABLE, *RENDERED)}
         for name, value in changes.items():
             setattr(clip, name, value)
         clip.edited = True
@@ -226,7 +228,8 @@ def edit_clip(clip_id: int, **changes: Any) -> Clip:
 
 
 def undo_edits(clip_id: int) -> Clip:
-    """Back to the analysis's version of the clip (its range, title, hook and caption words)."""
+    """Back to the analysis's version of the clip (its range, title, hook, caption words, render
+    settings, and the files it had then)."""
     with session() as db:
         clip = db.get(Clip, clip_id)
         if clip is None:

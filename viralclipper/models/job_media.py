@@ -42,12 +42,14 @@ def earliest_running_start() -> datetime | None:
 # the runs whose clips the user can reach: the one in progress (its clips show as they are
 # rendered) and every completed one (an earlier one can be shown again)
 _REACHABLE_RUNS = ("running", "completed")
+RENDERED_FILES = ("video_path", "thumbnail_path", "subtitles_path")
 
 
 @dataclass(frozen=True)
 class ClipFiles:
     """A finished job's analysis runs that have ended, and the files of its clips that the user
-    can still reach (kept clips of its completed runs), for the cleanup to remove the others."""
+    can still reach (kept clips of its completed runs, and the analysis's files of an edited
+    one, which undo shows again), for the cleanup to remove the others."""
 
     ended_runs: set[int]
     reachable: set[str]
@@ -62,7 +64,7 @@ def clip_files() -> dict[int, ClipFiles]:
         col(AnalysisRun.job_id).in_(quiet)
     )
     kept = (
-        select(Clip.job_id, Clip.video_path, Clip.thumbnail_path, Clip.subtitles_path)
+        select(Clip)
         .join(AnalysisRun, col(AnalysisRun.id) == Clip.run_id)
         .where(
             col(Clip.job_id).in_(quiet),
@@ -75,6 +77,8 @@ def clip_files() -> dict[int, ClipFiles]:
         for job_id, run_id, status in db.exec(runs).all():
             if status != "running":
                 found[job_id].ended_runs.add(run_id)
-        for job_id, *paths in db.exec(kept).all():
-            found[job_id].reachable.update(p for p in paths if p)
+        for clip in db.exec(kept).all():
+            now = [getattr(clip, name) for name in RENDERED_FILES]
+            before = [(clip.original or {}).get(name) for name in RENDERED_FILES]  # for undo
+            found[clip.job_id].reachable.update(p for p in (*now, *before) if p)
     return found

@@ -576,14 +576,19 @@ def caption_words(clip_id: int, user_id: int | None = None) -> list[CaptionWord]
 
 
 def undo_clip_edits(clip_id: int, user_id: int | None = None) -> Clip:
-    """Back to the analysis's version of the clip, rendered again when what its files are made
-    from (range, caption words, render settings) changed."""
+    """Back to the analysis's version of the clip: its files of then when they are still there
+    (at once), else rendered again when what its files are made from (range, caption words,
+    render settings) changed."""
     clip, job = _owned_clip(clip_id, user_id)
     if not clip.edited:
         return clip
     restored = clip_store.undo_edits(clip_id)
     rendered_from = ("start", "end", "word_fixes", "render_options")
-    if any(getattr(restored, name) != getattr(clip, name) for name in rendered_from):
+    files_back = restored.video_path != clip.video_path and all(
+        path and Path(path).is_file()
+        for path in (restored.video_path, restored.thumbnail_path, restored.subtitles_path)
+    )
+    if not files_back and any(getattr(restored, n) != getattr(clip, n) for n in rendered_from):
         return _render_again(restored, job)
     publish(job)
     return restored

@@ -3,9 +3,9 @@ no job uses any more are removed, and above `CACHE_MAX_GB` the least recently us
 but never one that an unfinished job uses.
 
 Clip files the user can no longer reach are removed too: those of rejected clips, of analyses
-that failed or were cancelled, and the files a clip had before it was rendered again (undo
-renders again from the source). Those of every completed analysis stay, since an earlier one can
-be shown again; they go with their job. They are the user's results, not a cache that can be
+that failed or were cancelled, and those of an edit once the clip is edited again or undone. Those
+of every completed analysis stay, since an earlier one can be shown again, and so do the
+analysis's files of an edited clip (undo shows them again); they go with their job. They are the user's results, not a cache that can be
 made again, so `CACHE_MAX_GB` does not evict them.
 
 Runs after a job ends (in its worker), after a clip is rendered again, after a job is deleted,
