@@ -5,8 +5,8 @@ but never one that an unfinished job uses.
 Clip files the user can no longer reach are removed too: those of rejected clips, of analyses
 that failed or were cancelled, and those of an edit once the clip is edited again or undone. Those
 of every completed analysis stay, since an earlier one can be shown again, and so do the
-analysis's files of an edited clip (undo shows them again); they go with their job. They are the user's results, not a cache that can be
-made again, so `CACHE_MAX_GB` does not evict them.
+analysis's files of an edited clip (undo shows them again); they go with their job. They are
+the user's results, not a cache that can be made again, so `CACHE_MAX_GB` does not evict them.
 
 Runs after a job ends (in its worker), after a clip is rendered again, after a job is deleted,
 and when a worker starts.
