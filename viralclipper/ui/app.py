@@ -15,7 +15,7 @@ from viralclipper.api.app import register as register_api
 from viralclipper.config import get_settings
 from viralclipper.models.instance import instance_secret
 from viralclipper.queue.backend import get_backend
-from viralclipper.ui import auth, media, youtube
+from viralclipper.ui import auth, element_cost, media, youtube
 from viralclipper.ui.errors import register_error_handlers
 from viralclipper.ui.frame import APP_NAME
 from viralclipper.ui.headers import SecurityHeaders
@@ -32,6 +32,7 @@ FAVICON = (
 
 def setup() -> None:
     """Register the login guard, every page and the media routes on NiceGUI's app."""
+    element_cost.install()
     app.add_middleware(auth.AuthMiddleware)
     app.add_middleware(UploadLimit)
     app.add_middleware(SecurityHeaders)  # added last: outside the others, on every response
