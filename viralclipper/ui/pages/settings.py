@@ -67,6 +67,10 @@ CAPTIONS = {
 }
 RESOLUTIONS = {"1080x1920": "1080×1920", "720x1280": "720×1280"}
 FIELDS = "w-full gap-3 grid-cols-1 sm:grid-cols-2"  # stacked on a phone, two a row wider
+# Quasar's autogrow measures a text box when it is drawn; inside a closed expansion that is 0 px,
+# and it measures again only on typing: so measure once the expansion has opened
+FIT_TEXT_BOXES = """() => getHtmlElement(ID).querySelectorAll('textarea').forEach((box) => {
+  box.style.height = '1px'; box.style.height = box.scrollHeight + 'px'; })"""
 PREVIEW_DELAY = 0.4  # seconds of quiet typing before a criterion's matches are looked up again
 # closing the tab, reloading or any navigation (the app's own are page loads) asks first while
 # the page marks unsaved changes
@@ -234,6 +238,7 @@ class SettingsForm:
     def criterion_card(self, index: int, criterion: Criterion) -> None:
         card = ui.card().classes("w-full p-0").mark(f"criterion-{criterion.key}")
         with card, ui.expansion().classes("w-full").props("dense-toggle") as expansion:
+            expansion.on("after-show", js_handler=FIT_TEXT_BOXES.replace("ID", str(expansion.id)))
             with (
                 expansion.add_slot("header"),
                 ui.row().classes("w-full items-center no-wrap gap-3 py-1"),
