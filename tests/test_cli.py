@@ -119,24 +119,30 @@ def test_bad_clip_settings_exit_with_one_sentence_before_any_work(
     assert not out.exists()
 
 
+def process_with_llm(
+    talk: SampleTalk, tmp_path: Path, llm: FakeLLM, max_clips: int
+) -> subprocess.CompletedProcess:
+    return run_cli(
+        "process",
+        str(talk.path),
+        "--out",
+        str(tmp_path / "clips"),
+        "--analyzer",
+        "llm",
+        "--max-clips",
+        str(max_clips),
+        "--json",
+        env={
+            "OPENAI_BASE_URL": llm.url,
+            "OPENAI_MODEL": "fake-model",
+            "VIRALCLIPPER_DATA_DIR": str(tmp_path / "data"),
+        },
+    )
+
+
 def test_process_with_an_llm_uses_the_endpoint(sample_talk: SampleTalk, tmp_path: Path):
     with FakeLLM(default=answer_from_prompt) as llm:
-        result = run_cli(
-            "process",
-            str(sample_talk.path),
-            "--out",
-            str(tmp_path / "clips"),
-            "--analyzer",
-            "llm",
-            "--max-clips",
-            "2",
-            "--json",
-            env={
-                "OPENAI_BASE_URL": llm.url,
-                "OPENAI_MODEL": "fake-model",
-                "VIRALCLIPPER_DATA_DIR": str(tmp_path / "data"),
-            },
-        )
+        result = process_with_llm(sample_talk, tmp_path, llm, max_clips=2)
         assert result.returncode == 0, result.stderr
         assert llm.requests and llm.requests[0]["model"] == "fake-model"
     manifest = json.loads(result.stdout)
@@ -187,22 +193,7 @@ def test_process_says_when_the_llm_was_unavailable_and_it_ranked_offline(
     with FakeLLM() as llm:
         for _ in range(3):  # the request and the client's two retries
             llm.fail(503, "overloaded", error_type="server_error", headers={"retry-after-ms": "5"})
-        result = run_cli(
-            "process",
-            str(sample_talk.path),
-            "--out",
-            str(tmp_path / "clips"),
-            "--analyzer",
-            "llm",
-            "--max-clips",
-            "1",
-            "--json",
-            env={
-                "OPENAI_BASE_URL": llm.url,
-                "OPENAI_MODEL": "fake-model",
-                "VIRALCLIPPER_DATA_DIR": str(tmp_path / "data"),
-            },
-        )
+        result = process_with_llm(sample_talk, tmp_path, llm, max_clips=1)
     assert result.returncode == 0, result.stderr
     notices = [line for line in result.stderr.splitlines() if line.startswith("notice: ")]
     assert len(notices) == 1 and notices[0].startswith(f"notice: {LLM_UNAVAILABLE} (")
