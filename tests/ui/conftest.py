@@ -73,3 +73,15 @@ def open_dialogs(user: User) -> list[ui.dialog]:
     """The open dialogs (a closed dialog's content still counts as seen in the simulation)."""
     with user:
         return [dialog for dialog in ElementFilter(kind=ui.dialog) if dialog.value]
+
+
+def shown_rows(user: User) -> dict[int, dict]:
+    """The rows the jobs list shows, by job id."""
+    [table] = user.find(marker="job-rows").elements
+    return {row["id"]: row for row in table.rows}
+
+
+def offered(user: User, job_id: int) -> set[str]:
+    """The actions the row of `job_id` offers besides View and Delete."""
+    row = shown_rows(user)[job_id]
+    return {action for action in ("cancel", "retry") if row[f"can_{action}"]}

@@ -7,7 +7,7 @@ from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
 
 from tests.lifecycle import WORKER
-from tests.ui.conftest import logged_in, make_account, open_dialogs
+from tests.ui.conftest import logged_in, make_account, offered, open_dialogs, shown_rows
 from tests.ui.data import make_completed_job, make_job
 from tests.waiting import wait_for_async
 from viralclipper.config import get_settings
@@ -15,18 +15,6 @@ from viralclipper.models import jobs
 from viralclipper.models.jobs import JobStatus
 from viralclipper.pipeline.sample import SampleTalk
 from viralclipper.ui.job_list import JobRows
-
-
-def shown_rows(user: User) -> dict[int, dict]:
-    """The rows the jobs list shows, by job id."""
-    [table] = user.find(marker="job-rows").elements
-    return {row["id"]: row for row in table.rows}
-
-
-def offered(user: User, job_id: int) -> set[str]:
-    """The actions the row of `job_id` offers besides View and Delete."""
-    row = shown_rows(user)[job_id]
-    return {action for action in ("cancel", "retry") if row[f"can_{action}"]}
 
 
 def act(user: User, action: str, job_id: int) -> None:
