@@ -92,7 +92,7 @@ def aware(moment: datetime) -> datetime:
 
 
 def shown_text(progress: float, step: str | None) -> str:
-    """What the jobs page's progress cell reads for a job (ui/job_list.py ROW_TEMPLATE)."""
+    """What the jobs page's progress cell reads for a job (ui/job_list.js)."""
     return f"{progress:.0f}%{step or ''}"
 
 

@@ -18,7 +18,7 @@ from viralclipper.ui.job_list import JobRows
 
 
 def act(user: User, action: str, job_id: int) -> None:
-    """What a click on the row's button sends (ui/job_list.py ROW_TEMPLATE)."""
+    """What a click on the row's button sends (ui/job_list.js)."""
     user.find(marker="job-rows").trigger("act", {"action": action, "id": job_id})
 
 

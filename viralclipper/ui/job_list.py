@@ -1,8 +1,9 @@
-"""The jobs page's list: a filter bar, one `ui.table` fed with row data, and pagination.
+"""The jobs page's list: a filter bar, the rows, and pagination.
 
-The rows are data drawn by one Vue template in the browser, not a tree of NiceGUI elements per
-job: a page is about 30 elements whatever it shows, and a live update changes a row's values.
-On a phone (under 600 px) the same rows show as cards (CSS below), nothing scrolls sideways."""
+The rows are data that one Vue component draws in the browser (job_list.js, a QTable), not a tree
+of NiceGUI elements per job: the list is a few elements whatever it shows, and a live update
+changes a row's values, which the browser patches in place. On a phone (under 600 px) the same
+rows show as cards (CSS below), nothing scrolls sideways."""
 
 from __future__ import annotations
 
@@ -48,48 +49,6 @@ COLUMNS = [
     {"name": "clips", "label": "Clips", "field": "clips", "align": "left"},
     {"name": "actions", "label": "", "field": "id", "align": "right"},
 ]
-# One job's row. The progress cell's text is exactly "<percent><step>" (bench/web.py reads it).
-# An action button emits `act` with the job's id; View is a plain link.
-ROW_TEMPLATE = r"""
-<q-tr :props="props" class="job-row" :data-job="props.row.id">
-  <q-td key="thumbnail" :props="props" class="job-thumbnail">
-    <a :href="props.row.url"><img :src="props.row.thumbnail" alt=""
-      class="w-24 aspect-video rounded object-cover block"></a>
-  </q-td>
-  <q-td key="title" :props="props" class="job-title">
-    <a :href="props.row.url"
-      class="font-medium text-grey-9 no-underline hover:underline">{{ props.row.title }}</a>
-    <div class="text-xs text-grey-6 job-source">{{ props.row.source }}</div>
-    <div class="text-xs text-grey-6 job-facts">{{ props.row.facts }}</div>
-    <div v-if="props.row.error" class="text-xs text-negative job-error">{{ props.row.error }}</div>
-  </q-td>
-  <q-td key="status" :props="props" class="job-status">
-    <q-chip dense square :color="props.row.color" text-color="white" :icon="props.row.icon"
-      class="text-xs font-medium uppercase tracking-wide">{{ props.row.status }}</q-chip>
-  </q-td>
-  <q-td key="progress" :props="props" class="job-progress" :data-job-progress="props.row.id"
-    ><div class="flex items-center no-wrap gap-2"><q-linear-progress rounded size="8px"
-      :value="props.row.fraction" :color="props.row.color" :indeterminate="props.row.queued"
-      class="grow"></q-linear-progress><span class="text-xs text-grey-7 w-10 text-right"
-      >{{ props.row.percent }}</span></div><div class="text-xs text-grey-6 ellipsis"
-      >{{ props.row.step }}</div></q-td>
-  <q-td key="created" :props="props" class="job-meta">{{ props.row.created }}</q-td>
-  <q-td key="length" :props="props" class="job-meta">{{ props.row.length }}</q-td>
-  <q-td key="clips" :props="props" class="job-meta">{{ props.row.clips }}</q-td>
-  <q-td key="actions" :props="props" class="job-actions">
-    <q-btn flat round dense icon="visibility" color="grey-8" :href="props.row.url"
-      title="View" aria-label="View"></q-btn>
-    <q-btn v-if="props.row.can_cancel" flat round dense icon="stop_circle" color="grey-8"
-      title="Cancel" aria-label="Cancel"
-      @click="$parent.$emit('act', {action: 'cancel', id: props.row.id})"></q-btn>
-    <q-btn v-if="props.row.can_retry" flat round dense icon="replay" color="grey-8"
-      title="Retry" aria-label="Retry"
-      @click="$parent.$emit('act', {action: 'retry', id: props.row.id})"></q-btn>
-    <q-btn flat round dense icon="delete" color="negative" title="Delete" aria-label="Delete"
-      @click="$parent.$emit('act', {action: 'delete', id: props.row.id})"></q-btn>
-  </q-td>
-</q-tr>
-"""
 # Wide: a table (title wraps; the facts line is for cards). Phone: each row a card: thumbnail
 # and title side by side, then status, progress and actions across; created, length and clips
 # in the facts line.
@@ -195,11 +154,26 @@ def job_row(job: Job, clip_count: int, first_clip: Clip | None) -> dict[str, Any
     }
 
 
-class JobRows(ui.table):
-    """The table of jobs; what it displays (for `ElementFilter`, hence the user fixture's
-    `should_see`) is its rows' texts."""
+class JobRows(ui.element, component="job_list.js"):
+    """The table of jobs, drawn in the browser from row data; `on_act` gets what a row's button
+    sends ({"action": "cancel" | "retry" | "delete", "id": job id}). What it displays (for
+    `ElementFilter`, hence the user fixture's `should_see`) is its rows' texts."""
 
     TEXTS = ("title", "source", "status", "percent", "step", "error", "created", "length")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._props["rows"] = []
+        self._props["columns"] = COLUMNS
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self._props["rows"]
+
+    @rows.setter
+    def rows(self, rows: list[dict[str, Any]]) -> None:
+        self._props["rows"] = rows
+        self.update()
 
     def _displayed_contents(self, *, only_visible: bool) -> list:
         return [row[key] for row in self.rows for key in self.TEXTS]
@@ -264,13 +238,7 @@ class JobTable:
                 ).classes("w-full sm:w-48").mark("status-filter")
                 ui.space()
                 self.total = ui.label().classes("text-sm text-grey-7")
-            self.rows = (
-                JobRows(rows=[], columns=COLUMNS, row_key="id")
-                .props("flat wrap-cells hide-pagination")
-                .classes("w-full job-list")
-                .mark("job-rows")
-            )
-            self.rows.add_slot("body", ROW_TEMPLATE)
+            self.rows = JobRows().classes("w-full").mark("job-rows")
             self.rows.on("act", self._act)
             self.empty = ui.element("div").classes("w-full")
             with ui.row().classes("w-full justify-center p-3") as self.pager:
