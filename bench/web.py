@@ -257,6 +257,7 @@ class JobWatcher:
         self.user_id, self.site, self.talk = user_id, site, talk
         self.writes: list[tuple[float, int, str]] = []
         self.submitted: list[int] = []
+        self.ran = 0  # finished (and deleted)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="job-watcher")
 
@@ -273,7 +274,22 @@ class JobWatcher:
         from viralclipper.models.jobs import FINISHED_STATES
 
         found = [jobs.get_job(job_id) for job_id in self.submitted]
-        return [job for job in found if job.status not in FINISHED_STATES]
+        return [job for job in found if job and job.status not in FINISHED_STATES]
+
+    def clear_finished(self) -> None:
+        """Delete the jobs that finished, so the probe stays on the jobs page's first page (it
+        shows the newest 10; the probe is older than every real job)."""
+        from viralclipper.models import jobs
+        from viralclipper.models.jobs import FINISHED_STATES
+        from viralclipper.queue.api import delete_job
+
+        for job_id in list(self.submitted):
+            job = jobs.get_job(job_id)
+            if job is None or job.status in FINISHED_STATES:
+                if job is not None:
+                    delete_job(job_id)
+                self.submitted.remove(job_id)
+                self.ran += 1
 
     def _submit(self) -> None:
         from viralclipper.queue.api import submit_job
@@ -288,6 +304,7 @@ class JobWatcher:
         while not self._stop.wait(0.05):
             running = self.running()
             if time.monotonic() >= next_top_up:
+                self.clear_finished()
                 for _ in range(RUNNING_JOBS - len(running)):
                     self._submit()
                 next_top_up = time.monotonic() + 0.5
@@ -501,7 +518,7 @@ def bench_backend(name: str, loads: list[Load], site, talk: Path, work: Path) ->
                     phases.append(run_phase(name, base, sessions, load, probe_id, watcher, seen))
         finally:
             watcher.finish()
-        print(f"[{name}] {len(watcher.submitted)} real jobs ran", flush=True)
+        print(f"[{name}] {watcher.ran + len(watcher.submitted)} real jobs ran", flush=True)
     return phases
 
 
