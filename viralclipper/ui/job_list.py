@@ -8,6 +8,7 @@ rows show as cards (CSS below), nothing scrolls sideways."""
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from viralclipper.ui.components import (
     job_thumbnail,
     job_title,
 )
-from viralclipper.ui.io import io_bound
+from viralclipper.ui.io import shared_read
 from viralclipper.ui.live import LiveJobs
 
 PAGE_SIZE = 10
@@ -113,9 +114,11 @@ def read_page(user_id: int, choice: str, search: str, page: int) -> TablePage:
     return TablePage(total, page, pages, page_jobs, *clip_details(page_jobs))
 
 
-def read_rows(user_id: int, job_ids: list[int]) -> tuple[list[Job], dict[int, int], dict]:
+def read_rows(
+    user_id: int, job_ids: tuple[int, ...]
+) -> tuple[list[Job], dict[int, int], dict[int, Clip]]:
     """The current state of a few shown jobs (those not found were deleted)."""
-    found = list(jobs.get_jobs(job_ids, user_id).values())
+    found = list(jobs.get_jobs(list(job_ids), user_id).values())
     return found, *clip_details(found)
 
 
@@ -194,6 +197,7 @@ class JobTable:
         self.stale_rows: set[int] = set()
         self.drawings = 0  # counts page reads, so an outdated read is not drawn
         self.built = False
+        self.changed_at = time.monotonic()  # the newest change heard of (the page listens)
         self.live = live
         self.reload_soon = live.debounced(self.reload)
         self.reload_rows_soon = live.debounced(self.reload_rows)
@@ -203,19 +207,23 @@ class JobTable:
         """Read the current page off the event loop, then show it (once built)."""
         self.drawings += 1
         drawing = self.drawings
-        data = await io_bound(read_page, self.user.id, self.status, self.search, self.page)
+        data = await shared_read(
+            self.changed_at, read_page, self.user.id, self.status, self.search, self.page
+        )
         if drawing == self.drawings:  # else a later reload (e.g. a new filter) draws instead
             self.data = data
             if self.built:
                 self.show()
 
     async def reload_rows(self) -> None:
-        job_ids = [job_id for job_id in self.stale_rows if job_id in self.jobs]
+        job_ids = sorted(job_id for job_id in self.stale_rows if job_id in self.jobs)
         self.stale_rows = set()
         if not job_ids:
             return
         drawing = self.drawings
-        found, counts, first_clips = await io_bound(read_rows, self.user.id, job_ids)
+        found, counts, first_clips = await shared_read(
+            self.changed_at, read_rows, self.user.id, tuple(job_ids)
+        )
         if drawing != self.drawings:
             return  # the whole page is being shown again anyway
         for job in found:
@@ -294,6 +302,11 @@ class JobTable:
     async def run_action(self, action, job: Job, doing: str) -> None:
         if await job_action(action, job.id, self.user.id):
             ui.notify(f"{doing} job {job.id}.")
+        await self.reload_now()
+
+    async def reload_now(self) -> None:
+        """Read again, seeing every change made until now (a filter, an action, a new job)."""
+        self.changed_at = time.monotonic()
         await self.reload()
 
     def shows(self, status: str) -> bool:
@@ -308,6 +321,7 @@ class JobTable:
         return self.shows(status) and (self.status != "all" or job_id > newest_shown)
 
     def on_update(self, update: JobUpdate) -> None:
+        self.changed_at = time.monotonic()
         if update.id not in self.jobs:
             if update.status_changed and self.may_enter(update.id, update.status):
                 self.reload_soon()
@@ -324,13 +338,13 @@ class JobTable:
 
     async def _searched(self, event: events.ValueChangeEventArguments) -> None:
         self.search, self.page = event.value or "", 1
-        await self.reload()
+        await self.reload_now()
 
     async def _filtered(self, event: events.ValueChangeEventArguments) -> None:
         self.status, self.page = event.value, 1
-        await self.reload()
+        await self.reload_now()
 
     async def _paged(self, event: events.ValueChangeEventArguments) -> None:
         if event.value != self.page:
             self.page = event.value
-            await self.reload()
+            await self.reload_now()

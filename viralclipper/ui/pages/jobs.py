@@ -19,6 +19,6 @@ def register() -> None:
         with frame("Jobs", user) as live:
             table = JobTable(user, live)
             reading = asyncio.create_task(table.reload())  # while the submit box reads its own
-            await submit_box(user, on_added=table.reload)
+            await submit_box(user, on_added=table.reload_now)
             await reading
             table.build()
