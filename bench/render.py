@@ -31,6 +31,10 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
         f"{CROP},scale=1080:1920,setsar=1",
         ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "20"],
     ),
+    "ultrafast crf20 cabac": (
+        f"{CROP},scale=1080:1920,setsar=1",
+        ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-x264-params", "cabac=1"],
+    ),
     "superfast crf23": (
         f"{CROP},scale=1080:1920,setsar=1",
         ["-c:v", "libx264", "-preset", "superfast", "-crf", "23"],
