@@ -118,3 +118,16 @@ async def test_progress_moves_live_on_the_job_page(user: User) -> None:
     await wait_for_async(
         lambda: user.find(marker="stage-download").elements.pop().props["subtitle"] == "2.0 s"
     )
+
+
+async def test_a_live_update_keeps_the_player_and_the_transcript(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Steady")
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("completed")
+    player = user.find(marker="source-player").elements.pop()
+    transcript = user.find(marker="transcript").elements.pop()
+    api.reanalyze_job(job.id, account.id)  # a status change, heard live
+    await user.should_see("pending", retries=30)
+    assert user.find(marker="source-player").elements.pop().id == player.id
+    assert user.find(marker="transcript").elements.pop().id == transcript.id

@@ -153,25 +153,44 @@ class JobView:
         ui.label(job_origin(self.job)).classes("text-sm text-grey-7 -mt-5").mark("job-origin")
         self.body()
 
-    @ui.refreshable_method
     def body(self) -> None:
-        job = self.job
+        """Each section redraws on its own (see reload): a live update leaves the source player
+        playing and the transcript scrolled where they are."""
         with ui.row().classes("w-full gap-6 items-stretch no-wrap max-lg:flex-wrap"):
             with ui.card().tight().classes("grow basis-0 min-w-80 overflow-hidden bg-black"):
-                if self.data.has_media:
-                    self.player = (
-                        ui.video(f"/media/jobs/{job.id}/source", autoplay=False)
-                        .classes("w-full")
-                        .props("preload=metadata")
-                    )
-                else:
-                    self.player = None
-                    ui.image(job_thumbnail(job, None)).classes("w-full aspect-video").props(
-                        "fit=cover"
-                    )
+                self.player_section()
             with ui.card().classes("w-full lg:w-[26rem] p-5 gap-3"):
-                self.summary(job)
+                self.summary_section()
         self.running_run()
+        self.clips_section()
+        with ui.row().classes("w-full gap-6 items-start no-wrap max-lg:flex-wrap"):
+            with ui.card().classes("grow basis-0 min-w-80 p-5 gap-3"):
+                section_title("Transcript", "subtitles")
+                self.transcript_tools()
+                self.transcript()
+            self.side_section()
+
+    @ui.refreshable_method
+    def player_section(self) -> None:
+        job = self.job
+        if self.data.has_media:
+            self.player = (
+                ui.video(f"/media/jobs/{job.id}/source", autoplay=False)
+                .classes("w-full")
+                .props("preload=metadata")
+                .mark("source-player")
+            )
+        else:
+            self.player = None
+            ui.image(job_thumbnail(job, None)).classes("w-full aspect-video").props("fit=cover")
+
+    @ui.refreshable_method
+    def summary_section(self) -> None:
+        self.summary(self.job)
+
+    @ui.refreshable_method
+    def clips_section(self) -> None:
+        job = self.job
         self.renders.clear()
         with ui.column().classes("w-full gap-3"):
             job_clips = self.data.clips
@@ -196,21 +215,20 @@ class JobView:
                         if job.status not in FINISHED_STATES
                         else "This run produced no clips.",
                     )
-        with ui.row().classes("w-full gap-6 items-start no-wrap max-lg:flex-wrap"):
-            with ui.card().classes("grow basis-0 min-w-80 p-5 gap-3"):
-                section_title("Transcript", "subtitles")
-                self.transcript()
-            with ui.column().classes("w-full lg:w-[26rem] gap-6"):
-                if self.data.runs:
-                    with ui.card().classes("w-full p-5 gap-2"):
-                        section_title("Analyses", "history")
-                        self.run_list(self.data.runs)
+
+    @ui.refreshable_method
+    def side_section(self) -> None:
+        with ui.column().classes("w-full lg:w-[26rem] gap-6"):
+            if self.data.runs:
                 with ui.card().classes("w-full p-5 gap-2"):
-                    section_title("Stages", "timeline")
-                    self.timeline(job)
-                with ui.card().classes("w-full p-5 gap-2"):
-                    section_title("Event log", "receipt_long")
-                    self.event_log(self.data.events)
+                    section_title("Analyses", "history")
+                    self.run_list(self.data.runs)
+            with ui.card().classes("w-full p-5 gap-2"):
+                section_title("Stages", "timeline")
+                self.timeline(self.job)
+            with ui.card().classes("w-full p-5 gap-2"):
+                section_title("Event log", "receipt_long")
+                self.event_log(self.data.events)
 
     def summary(self, job: Job) -> None:
         with ui.row().classes("items-center gap-2"):
@@ -401,11 +419,9 @@ class JobView:
                         ui.label(event.message).classes("text-sm text-grey-9 break-words")
                         ui.label(format_time(event.created_at)).classes("text-xs text-grey-6")
 
-    def transcript(self) -> None:
+    @ui.refreshable_method
+    def transcript_tools(self) -> None:
         if self.data.transcript_head is None:
-            ui.label("The transcript appears here once the video is transcribed.").classes(
-                "text-sm text-grey-6"
-            )
             return
         with ui.row().classes("w-full items-center -mt-2"):
             if self.player is not None:
@@ -416,8 +432,16 @@ class JobView:
                 ui.button("New clip", icon="add", on_click=self.new_clip).props(
                     "flat dense no-caps"
                 ).mark("new-clip")
+
+    @ui.refreshable_method
+    def transcript(self) -> None:
+        if self.data.transcript_head is None:
+            ui.label("The transcript appears here once the video is transcribed.").classes(
+                "text-sm text-grey-6"
+            )
+            return
         player_id = f"c{self.player.id}" if self.player is not None else None
-        ranges = [(clip.start, clip.end) for clip in self.data.clips]
+        ranges = clip_ranges(self.data)
         self.transcript_view.build(self.job, self.data.transcript_head, player_id, ranges)
 
     def pick(self, start: float, _end: float) -> None:
@@ -479,9 +503,19 @@ class JobView:
 
     async def reload(self) -> None:
         data = await io_bound(read_page, self.job.id, self.user.id)
-        if data is not None:
-            self.data, self.job = data, data.job
-            await self.body.refresh()
+        if data is None:
+            return
+        old, self.data, self.job = self.data, data, data.job
+        # redraw only what changed: the player and transcript would lose position and scroll
+        if data.has_media != old.has_media:
+            self.player_section.refresh()
+        if transcript_key(data) != transcript_key(old):
+            self.transcript.refresh()
+        self.transcript_tools.refresh()
+        if clips_key(data) != clips_key(old):
+            self.clips_section.refresh()
+        self.summary_section.refresh()
+        self.side_section.refresh()
 
     def on_update(self, update: JobUpdate) -> None:
         if update.id != self.job.id:
@@ -493,3 +527,17 @@ class JobView:
         self.renders.heard()
         if update.status == JobStatus.SLICING:
             self.running_soon()
+
+
+def clips_key(data: JobPage) -> list[object]:
+    """What the clips section shows: a change here redraws it."""
+    return [(clip.model_dump(), data.youtube_links.get(clip.id)) for clip in data.clips]
+
+
+def clip_ranges(data: JobPage) -> list[tuple[float, float]]:
+    return [(clip.start, clip.end) for clip in data.clips]
+
+
+def transcript_key(data: JobPage) -> tuple[object, ...]:
+    """What the transcript shows (with the player it seeks): a change here redraws it."""
+    return (data.has_media, data.transcript_head, clip_ranges(data))
