@@ -1,9 +1,10 @@
-"""What the tests need from the machine beyond Python packages: programs (espeak-ng, Chromium)
-and the Postgres and Redis on 127.0.0.1, which a test run starts itself when it can.
+"""What the tests need from the machine beyond Python packages: programs (ffmpeg, espeak-ng,
+Chromium) and the Postgres and Redis on 127.0.0.1, which a test run starts itself when it can.
 
-A test declares a need with a marker (`browser`, `postgres`, `redis`) or, in a fixture, with
-`require("espeak")`. When the need is not met, only the tests that have it are skipped, with the
-reason; under CI (`CI=true`) they fail instead, so that a CI run cannot pass by skipping.
+A test declares a need with a marker (`browser`, `postgres`, `redis`) or, in a fixture or helper,
+with `require("espeak")` / `require("ffmpeg")`. When the need is not met, only the tests that
+have it are skipped, with the reason; under CI (`CI=true`) they fail instead, so that a CI run
+cannot pass by skipping.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ from tests.ui.browser import browser_missing
 from tests.waiting import wait_for
 
 REDIS_PORT = 6379
+
+
+def ffmpeg_missing() -> str | None:
+    if shutil.which("ffmpeg") and shutil.which("ffprobe"):
+        return None
+    return "ffmpeg is not installed (Debian package ffmpeg): it makes and cuts the test videos"
 
 
 def espeak_missing() -> str | None:
@@ -95,6 +102,7 @@ def redis_missing() -> str | None:
 NEEDS: dict[str, Callable[[], str | None]] = {
     "browser": browser_missing,
     "espeak": espeak_missing,
+    "ffmpeg": ffmpeg_missing,
     "postgres": postgres_missing,
     "redis": redis_missing,
 }

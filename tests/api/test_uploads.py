@@ -23,9 +23,9 @@ def one_mb_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
 
 
-async def test_an_upload_becomes_a_job(client: httpx.AsyncClient, tmp_path: Path) -> None:
+async def test_an_upload_becomes_a_job(client: httpx.AsyncClient) -> None:
     user, headers = account("ann@example.com")
-    files = {"file": ("my talk.mp4", small_video(tmp_path), "video/mp4")}
+    files = {"file": ("my talk.mp4", small_video(), "video/mp4")}
     made = await client.post(UPLOAD, files=files, headers=headers)
     assert made.status_code == 201, made.text
     body = made.json()

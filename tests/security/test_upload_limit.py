@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import httpx
@@ -14,6 +16,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from tests.machine import require
 from tests.security.conftest import UPLOAD_LIMIT_MB
 from tests.ui.browser import AppServer
 from tests.ui.conftest import logged_in, user
@@ -27,9 +30,15 @@ def files_under(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
 
 
-def small_video(folder: Path) -> bytes:
-    """A real 1-second MP4, well under 1 MB."""
-    path = folder / "small.mp4"
+def small_video() -> bytes:
+    """A real 1-second MP4, well under 1 MB (made once per test run; skips without ffmpeg)."""
+    require("ffmpeg")
+    return _small_video()
+
+
+@cache
+def _small_video() -> bytes:
+    path = Path(tempfile.mkdtemp(prefix="vc-test-video-")) / "small.mp4"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10"]
         + ["-f", "lavfi", "-i", "sine=frequency=440", "-t", "1", "-pix_fmt", "yuv420p"]
@@ -89,10 +98,10 @@ async def test_a_streamed_upload_without_a_length_stops_at_the_limit(
 
 
 async def test_an_upload_under_the_limit_still_becomes_a_job(
-    user: User, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    user: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = await open_uploader(user, monkeypatch)
-    video = small_video(tmp_path)
+    video = small_video()
     response = await user.http_client.post(url, files={"file": ("talk.mp4", video, "video/mp4")})
     assert response.status_code == 200
     await user.should_see("queued job", retries=50)
