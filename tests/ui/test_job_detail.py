@@ -131,3 +131,19 @@ async def test_a_live_update_keeps_the_player_and_the_transcript(user: User) -> 
     await user.should_see("pending", retries=30)
     assert user.find(marker="source-player").elements.pop().id == player.id
     assert user.find(marker="transcript").elements.pop().id == transcript.id
+
+
+async def test_a_new_clip_keeps_the_player_and_the_transcript(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Steady clips")
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("Clips (2)")
+    player = user.find(marker="source-player").elements.pop()
+    transcript = user.find(marker="transcript").elements.pop()
+    ranges = len(transcript.props["ranges"])
+    user.find(marker="new-clip").click()
+    user.find(marker="new-clip-save").click()
+    await user.should_see("Clips (3)", retries=60)
+    assert user.find(marker="source-player").elements.pop().id == player.id
+    kept = user.find(marker="transcript").elements.pop()
+    assert kept.id == transcript.id and len(kept.props["ranges"]) == ranges + 1

@@ -511,6 +511,10 @@ class JobView:
             self.player_section.refresh()
         if transcript_key(data) != transcript_key(old):
             self.transcript.refresh()
+        elif clip_ranges(data) != clip_ranges(old) and self.transcript_view.lines is not None:
+            # the clips' shading, changed in place: the lines keep their scroll
+            self.transcript_view.lines.props["ranges"] = [list(r) for r in clip_ranges(data)]
+            self.transcript_view.lines.update()
         self.transcript_tools.refresh()
         if clips_key(data) != clips_key(old):
             self.clips_section.refresh()
@@ -540,4 +544,4 @@ def clip_ranges(data: JobPage) -> list[tuple[float, float]]:
 
 def transcript_key(data: JobPage) -> tuple[object, ...]:
     """What the transcript shows (with the player it seeks): a change here redraws it."""
-    return (data.has_media, data.transcript_head, clip_ranges(data))
+    return (data.has_media, data.transcript_head)
