@@ -518,6 +518,8 @@ class JobView:
         self.transcript_tools.refresh()
         if clips_key(data) != clips_key(old):
             self.clips_section.refresh()
+        if data.running.clip_ids != old.running.clip_ids:
+            self.running_run.refresh()
         self.summary_section.refresh()
         self.side_section.refresh()
 
