@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
-from tests.ui.conftest import logged_in
+from tests.ui.conftest import logged_in, make_account
 
 
 async def test_an_unknown_page_is_the_apps_own_not_found_page(user: User) -> None:
@@ -19,6 +19,7 @@ async def test_an_unknown_page_is_the_apps_own_not_found_page(user: User) -> Non
 
 
 async def test_a_guest_is_sent_to_log_in_first(user: User) -> None:
+    make_account()  # an instance with users (a fresh one opens on creating the admin)
     await user.open("/no/such/page")
     await user.should_see("Welcome back")
     await user.should_not_see(marker="not-found")

@@ -514,7 +514,8 @@ class CriterionPreview:
             matches = await io_bound(criterion_matches, chosen.value, user_id, text)
         except LookupError:
             return
-        if not self.box.is_deleted:
+        # io_bound answers None while the app shuts down
+        if matches is not None and not self.box.is_deleted:
             self.draw(matches)
 
     def draw(self, matches: CriterionMatches) -> None:
