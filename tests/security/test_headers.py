@@ -27,7 +27,7 @@ def assert_secured(response: httpx.Response) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [
-        ("GET", "/login", 200),  # a page
+        ("GET", "/setup", 200),  # a page (a fresh instance opens on creating the admin)
         ("GET", "/jobs", 307),  # the redirect to /login
         ("GET", "/media/clips/1.mp4", 404),  # a file route, without a session
         ("GET", "/_nicegui/no-such-file", 404),
@@ -45,7 +45,7 @@ def test_every_response_carries_the_security_headers(
 
 def test_nicegui_assets_and_scripts_still_load(server: AppServer) -> None:
     """The policy only restricts framing: the page's own scripts are not blocked."""
-    page = httpx.get(server.url("/login"), timeout=30)
+    page = httpx.get(server.url("/setup"), timeout=30)  # a fresh instance
     assert "script-src" not in page.headers["Content-Security-Policy"]
     script = re.search(r'src="(/_nicegui/[^"]+\.js)"', page.text)
     assert script is not None
