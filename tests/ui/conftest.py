@@ -69,6 +69,12 @@ async def logged_in(user: User, email: str = "ann@example.com", **kwargs):
     return account
 
 
+def leave_page(user: User) -> None:
+    """The browser leaves the page it is on for good (a real one goes after the reconnect
+    timeout): its live updates stop, so only the next page's toasts count."""
+    user._client.delete()
+
+
 def open_dialogs(user: User) -> list[ui.dialog]:
     """The open dialogs (a closed dialog's content still counts as seen in the simulation)."""
     with user:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from nicegui import ui
 from nicegui.testing import User
+from sqlalchemy import update
+from sqlmodel import col
 
 from tests.lifecycle import WORKER, run_to
-from tests.ui.conftest import logged_in, make_account, offered, shown_rows
+from tests.ui.conftest import leave_page, logged_in, make_account, offered, shown_rows
 from tests.ui.data import make_completed_job, make_job
 from tests.waiting import wait_for_async
 from viralclipper.models import jobs
+from viralclipper.models.db import session
 from viralclipper.models.jobs import JobStatus, NotAllowedNow
+from viralclipper.models.tables import Job, utcnow
 from viralclipper.queue import api
 
 
@@ -147,3 +153,35 @@ async def test_a_new_clip_keeps_the_player_and_the_transcript(user: User) -> Non
     assert user.find(marker="source-player").elements.pop().id == player.id
     kept = user.find(marker="transcript").elements.pop()
     assert kept.id == transcript.id and len(kept.props["ranges"]) == ranges + 1
+
+
+def toasts(user: User, text: str) -> int:
+    return sum(text in message for message in user.notify.messages)
+
+
+async def test_a_job_that_failed_as_its_page_opened_is_told_once_per_failure(user: User) -> None:
+    account = await logged_in(user)
+    leave_page(user)
+    job = make_job(account.id, "Quick failure", JobStatus.FAILED)  # just submitted, failed at once
+    await user.open(f"/jobs/{job.id}")  # the draw reads "failed" before its update is heard
+    await user.should_see("The video is private.")
+    api.retry_job(job.id, account.id)  # heard after the failure's own update, if that comes
+    await user.should_see("pending", retries=30)
+    assert toasts(user, "Quick failure failed: The video is private.") == 1
+    run_to(job.id, JobStatus.FAILED, error="Still private.")  # a new failure: news again
+    await wait_for_async(lambda: toasts(user, "Quick failure failed: Still private.") == 1)
+
+
+async def test_reopening_an_older_failed_job_does_not_toast_it_again(user: User) -> None:
+    account = await logged_in(user)
+    job = make_job(account.id, "Old failure", JobStatus.FAILED)
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    with session() as db:
+        db.exec(
+            update(Job)
+            .where(col(Job.id) == job.id)
+            .values(created_at=an_hour_ago, finished_at=an_hour_ago)
+        )
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("The video is private.")
+    assert toasts(user, "Old failure failed") == 0

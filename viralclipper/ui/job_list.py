@@ -230,7 +230,7 @@ class JobTable:
             if job.id in self.jobs:
                 self.jobs[job.id] = job
                 self.row(job.id).update(job_row(job, counts[job.id], first_clips.get(job.id)))
-                self.live.seen(job.id, job.status)
+                self.live.seen(job)
         self.rows.update()
         if len(found) < len(job_ids):  # deleted meanwhile
             self.reload_soon()
@@ -268,7 +268,7 @@ class JobTable:
             for job in data.jobs
         ]
         for job in data.jobs:
-            self.live.seen(job.id, job.status)
+            self.live.seen(job)
         self.rows.visible = bool(data.jobs)
         self.empty.clear()
         if not data.jobs:

@@ -9,16 +9,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from inspect import isawaitable
 from typing import Any
 
 from nicegui import Client, Event, ui
 
 from viralclipper.models.jobs import JobStatus
+from viralclipper.models.tables import Job
 from viralclipper.queue import events
 from viralclipper.queue.transport import JobUpdate
 
 REFRESH_SECONDS = 0.5  # how often a page looks for sections to rebuild
+# A job this young when the page opened was just submitted: its end is news even if it came first.
+FRESH = timedelta(seconds=5)
+ENDS = (JobStatus.COMPLETED, JobStatus.FAILED)  # the ends a page tells of with a toast
 
 
 class LiveJobs:
@@ -34,7 +39,9 @@ class LiveJobs:
         self.updates: Event[JobUpdate] = Event()
         self._client = client
         self._loop = asyncio.get_running_loop()
+        self._opened = datetime.fromtimestamp(client.created, UTC)  # the page's request came in
         self._statuses: dict[int, str] = {}
+        self._told: set[int] = set()  # jobs whose current end this page has toasted
         self._missed: dict[int, JobUpdate] = {}
         self._dirty: dict[Callable[[], Any], None] = {}  # an ordered set
         self._timer: ui.timer | None = None
@@ -45,9 +52,22 @@ class LiveJobs:
     def on_update(self, handler: Callable[[JobUpdate], Any]) -> None:
         self.updates.subscribe(handler)
 
-    def seen(self, job_id: int, status: str) -> None:
-        """What the page shows now, so the next update is compared against it."""
-        self._statuses[job_id] = status
+    def seen(self, job: Job) -> None:
+        """What the page shows now, so the next update is compared against it. A drawn end that
+        is news (see `is_news`) is toasted here: its own update may arrive later, unchanged."""
+        self._statuses[job.id] = job.status
+        if self.is_news(job):
+            self._toast(JobUpdate.of(job))
+        elif job.status not in ENDS:
+            self._told.discard(job.id)
+
+    def is_news(self, job: Job) -> bool:
+        """The rule users expect: tell of each end once per page if it came after the page
+        opened, or the job was just submitted; a reload of an older ended job stays quiet."""
+        return job.status in ENDS and (
+            (job.finished_at is not None and job.finished_at >= self._opened)
+            or self._opened - job.created_at <= FRESH
+        )
 
     def debounced(self, refresh: Callable[[], Any]) -> Callable[[], None]:
         """A function that asks for `refresh()` (sync or async, e.g. a refreshable's `refresh`):
@@ -91,12 +111,20 @@ class LiveJobs:
     def _emit(self, update: JobUpdate) -> None:
         previous = self._statuses.get(update.id)
         self._statuses[update.id] = update.status
+        if update.status not in ENDS:
+            self._told.discard(update.id)  # a retry or re-analysis: its next end is news again
         self.updates.emit(update.model_copy(update={"status_changed": previous != update.status}))
 
     def toast_on_finish(self, update: JobUpdate) -> None:
-        """A toast when a job completes or fails (with the reason)."""
-        if not update.status_changed:
+        """A toast when a job completes or fails (with the reason), once per end: the page's
+        draw may have told of it already (`seen`)."""
+        if update.status_changed:
+            self._toast(update)
+
+    def _toast(self, update: JobUpdate) -> None:
+        if update.status not in ENDS or update.id in self._told:
             return
+        self._told.add(update.id)
         name = update.title or f"Job {update.id}"
         if update.status == JobStatus.COMPLETED:
             ui.notify(f"{name} is ready.", type="positive", icon="check_circle")

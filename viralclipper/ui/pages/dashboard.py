@@ -154,7 +154,7 @@ class Dashboard:
                 ui.label(f"#{job.id} · {job_source(job)}").classes("text-xs text-grey-6")
                 progress = JobProgress(job)
         self.progress[job.id] = (chip, progress)
-        self.live.seen(job.id, job.status)
+        self.live.seen(job)
 
     def recent_job(self, job: Job) -> None:
         with ui.item(on_click=lambda: ui.navigate.to(f"/jobs/{job.id}")).classes("px-0"):
@@ -165,7 +165,7 @@ class Dashboard:
                 ).props("caption").mark(f"origin-{job.id}").tooltip(job_origin(job))
             with ui.item_section().props("side"):
                 StatusChip(job.status)
-        self.live.seen(job.id, job.status)
+        self.live.seen(job)
 
     @ui.refreshable_method
     def best_clips(self) -> None:

@@ -142,7 +142,7 @@ class JobView:
         self.player: ui.video | None = None
         self.picked = 0.0  # the transcript line last clicked, in seconds
         self.transcript_view = TranscriptView(self.pick)
-        live.seen(self.job.id, self.job.status)
+        live.seen(self.job)
         self.reload_soon = live.debounced(self.reload)
         self.running_soon = live.debounced(self.reload_running)
         self.renders = RenderWatch(live, self.reload)
