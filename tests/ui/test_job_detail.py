@@ -185,3 +185,14 @@ async def test_reopening_an_older_failed_job_does_not_toast_it_again(user: User)
     await user.open(f"/jobs/{job.id}")
     await user.should_see("The video is private.")
     assert toasts(user, "Old failure failed") == 0
+
+
+async def test_the_clips_of_a_vertical_job_are_drawn_9_16(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Tall talk")
+    jobs.update_job(job.id, options={**job.options, "output_format": "vertical"})
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("Clips (2)")
+    pictures = user.find(marker="vertical-clip").elements  # the job's format, not the clips' own
+    assert len(pictures) == 2
+    assert all(p.style["aspect-ratio"] == "9 / 16" and "max-height" in p.style for p in pictures)

@@ -203,6 +203,7 @@ class JobView:
                             clip,
                             self.user.id,
                             self.reload,
+                            job=job,
                             on_publish=publisher.open,
                             youtube_links=self.data.youtube_links[clip.id],
                             renders=self.renders,
