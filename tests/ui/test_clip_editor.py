@@ -224,3 +224,30 @@ async def test_two_runs_are_compared_side_by_side(user: User) -> None:
     runs.end_run(failed.id, runs.RunStatus.FAILED, "no")
     with pytest.raises(NotAllowedNow):
         api.compare_runs(job.id, failed.id, second)
+
+
+async def test_a_render_redraws_only_its_own_card(user: User) -> None:
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Talk", scores=(88, 60, 35))
+    first, second, third = clips.list_clips(job_id=job.id, order="score")
+    clips.update_clip(first.id, rendering=True, render_progress=10.0)
+    clips.update_clip(third.id, rendering=True, render_progress=50.0)
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("Rendering… 10%")
+
+    def player(clip_id: int) -> int:
+        [card] = user.find(marker=f"clip-{clip_id}").elements
+        [video] = [e for e in card.descendants() if isinstance(e, ui.video)]
+        return video.id
+
+    players = {clip.id: player(clip.id) for clip in (first, second)}
+    clips.update_clip(first.id, render_progress=40.0)  # goes on while the third is done
+    folder = Path(job.media_path).parent
+    clips.update_clip(
+        third.id, rendering=False, render_progress=None, video_path=write_file(folder / "3.mp4")
+    )
+    jobs.update_job(job.id)  # the live update that carries both
+    await user.should_see("Rendering… 40%", retries=30)
+    await user.should_not_see("Rendering… 50%")
+    assert {clip_id: player(clip_id) for clip_id in players} == players
+    assert player(third.id) not in players.values()

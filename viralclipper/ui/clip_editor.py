@@ -66,6 +66,15 @@ class RenderWatch:
     def track(self, clip_id: int, label: ui.label) -> None:
         self.labels[clip_id] = label
 
+    def forget(self, clip_id: int) -> None:
+        """Before one clip's card is drawn again."""
+        self.labels.pop(clip_id, None)
+
+    def show(self, clip_id: int, progress: float | None) -> None:
+        """A render's new percentage, in place."""
+        if (label := self.labels.get(clip_id)) is not None:
+            label.text = rendering_text(progress)
+
     def heard(self) -> None:
         """A job changed: look at the renders shown (at the page's next refresh tick)."""
         if self.labels:
@@ -77,8 +86,8 @@ class RenderWatch:
         if any(not states.get(clip_id, (False, None))[0] for clip_id in shown):
             await self.redraw()
             return
-        for clip_id, label in shown.items():
-            label.text = rendering_text(states[clip_id][1])
+        for clip_id in shown:
+            self.show(clip_id, states[clip_id][1])
 
 
 class ClipEditor:
@@ -96,7 +105,7 @@ class ClipEditor:
         self.clip, self.user_id, self.on_change, self.job = clip, user_id, on_change, job
         self.on_publish, self.youtube_links, self.renders = on_publish, youtube_links, renders
 
-    def build(self) -> None:
+    def build(self) -> ui.card:
         clip = self.clip
         card = clip_card(
             clip, job=self.job, on_publish=self.on_publish, youtube_links=self.youtube_links
@@ -126,6 +135,7 @@ class ClipEditor:
                     self.renders.track(clip.id, label)
             elif clip.edited:
                 ui.badge("edited", color="grey-6").props("outline")
+        return card
 
     async def _do(
         self,

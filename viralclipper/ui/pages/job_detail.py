@@ -140,6 +140,8 @@ class JobView:
         self.chip: StatusChip | None = None
         self.progress: JobProgress | None = None
         self.player: ui.video | None = None
+        self.cards: dict[int, ui.card] = {}  # each clip's card, by clip id
+        self.publisher = PublishDialog(user)  # one for the page, at its root
         self.picked = 0.0  # the transcript line last clicked, in seconds
         self.transcript_view = TranscriptView(self.pick)
         live.seen(self.job)
@@ -192,22 +194,14 @@ class JobView:
     def clips_section(self) -> None:
         job = self.job
         self.renders.clear()
+        self.cards.clear()
         with ui.column().classes("w-full gap-3"):
             job_clips = self.data.clips
             section_title(f"Clips ({len(job_clips)})", "video_library")
             if job_clips:
-                publisher = PublishDialog(self.user)
                 with clip_grid():
                     for clip in job_clips:
-                        ClipEditor(
-                            clip,
-                            self.user.id,
-                            self.reload,
-                            job=job,
-                            on_publish=publisher.open,
-                            youtube_links=self.data.youtube_links[clip.id],
-                            renders=self.renders,
-                        ).build()
+                        self.cards[clip.id] = self.clip_editor(clip)
             else:
                 with ui.card().classes("w-full"):
                     empty_state(
@@ -216,6 +210,41 @@ class JobView:
                         if job.status not in FINISHED_STATES
                         else "This run produced no clips.",
                     )
+
+    def clip_editor(self, clip: Clip) -> ui.card:
+        return ClipEditor(
+            clip,
+            self.user.id,
+            self.reload,
+            job=self.job,
+            on_publish=self.publisher.open,
+            youtube_links=self.data.youtube_links[clip.id],
+            renders=self.renders,
+        ).build()
+
+    def redraw_clip(self, clip: Clip) -> None:
+        """One clip's card again, where it was: the other clips' players play on."""
+        old = self.cards[clip.id]
+        grid = old.parent_slot.parent if old.parent_slot else None
+        assert grid is not None, "a clip's card is in the clip grid"
+        self.renders.forget(clip.id)
+        with grid:
+            new = self.clip_editor(clip)
+        new.move(grid, target_index=grid.default_slot.children.index(old))
+        old.delete()
+        self.cards[clip.id] = new
+
+    def redraw_clips(self, old: JobPage) -> None:
+        """Only what changed: the section if the clips shown did, else the cards of changed
+        clips, else (a render going on) their percentages in place."""
+        if clips_layout(self.data) != clips_layout(old):
+            self.clips_section.refresh()
+            return
+        for clip, before in zip(self.data.clips, old.clips, strict=True):
+            if card_key(self.data, clip) != card_key(old, before):
+                self.redraw_clip(clip)
+            elif clip.render_progress != before.render_progress:
+                self.renders.show(clip.id, clip.render_progress)
 
     @ui.refreshable_method
     def side_section(self) -> None:
@@ -517,8 +546,7 @@ class JobView:
             self.transcript_view.lines.props["ranges"] = [list(r) for r in clip_ranges(data)]
             self.transcript_view.lines.update()
         self.transcript_tools.refresh()
-        if clips_key(data) != clips_key(old):
-            self.clips_section.refresh()
+        self.redraw_clips(old)
         if data.running.clip_ids != old.running.clip_ids:
             self.running_run.refresh()
         self.summary_section.refresh()
@@ -536,9 +564,15 @@ class JobView:
             self.running_soon()
 
 
-def clips_key(data: JobPage) -> list[object]:
-    """What the clips section shows: a change here redraws it."""
-    return [(clip.model_dump(), data.youtube_links.get(clip.id)) for clip in data.clips]
+def clips_layout(data: JobPage) -> tuple[object, ...]:
+    """Which clips the section shows: a change here redraws it."""
+    return (data.job.status in FINISHED_STATES, [clip.id for clip in data.clips])
+
+
+def card_key(data: JobPage, clip: Clip) -> tuple[object, ...]:
+    """What a clip's card shows, its render percentage apart (set in place): a change here
+    redraws the card."""
+    return (clip.model_dump(exclude={"render_progress"}), data.youtube_links.get(clip.id))
 
 
 def clip_ranges(data: JobPage) -> list[tuple[float, float]]:
