@@ -196,3 +196,21 @@ async def test_the_clips_of_a_vertical_job_are_drawn_9_16(user: User) -> None:
     pictures = user.find(marker="vertical-clip").elements  # the job's format, not the clips' own
     assert len(pictures) == 2
     assert all(p.style["aspect-ratio"] == "9 / 16" and "max-height" in p.style for p in pictures)
+
+
+async def test_the_event_log_grows_in_place_on_a_status_change(user: User) -> None:
+    account = await logged_in(user)
+    job = make_job(account.id, "Logged", JobStatus.DOWNLOADING)
+    jobs.add_event(job.id, "info", "download started")
+    await user.open(f"/jobs/{job.id}")
+    await user.should_see("download started")
+    [box] = user.find(marker="event-log").elements
+    jobs.add_event(job.id, "info", "downloaded 20 MB")
+    jobs.record_stage(job.id, "download", 2.0)
+    jobs.advance_job(job.id, WORKER)  # a status change, heard live
+    await user.should_see("downloaded 20 MB", retries=30)
+    assert user.find(marker="event-log").elements == {box}  # kept, with its scroll position
+    lines = [
+        e.text for e in box.descendants() if isinstance(e, ui.label) and "text-sm" in e.classes
+    ]
+    assert lines[-2:] == ["download started", "downloaded 20 MB"]

@@ -246,9 +246,17 @@ class JobView:
             elif clip.render_progress != before.render_progress:
                 self.renders.show(clip.id, clip.render_progress)
 
-    @ui.refreshable_method
     def side_section(self) -> None:
         with ui.column().classes("w-full lg:w-[26rem] gap-6"):
+            self.runs_and_stages()
+            with ui.card().classes("w-full p-5 gap-2"):
+                section_title("Event log", "receipt_long")
+                self.event_log = EventLog()
+                self.event_log.add(self.data.events)
+
+    @ui.refreshable_method
+    def runs_and_stages(self) -> None:
+        with ui.column().classes("w-full gap-6"):
             if self.data.runs:
                 with ui.card().classes("w-full p-5 gap-2"):
                     section_title("Analyses", "history")
@@ -256,9 +264,6 @@ class JobView:
             with ui.card().classes("w-full p-5 gap-2"):
                 section_title("Stages", "timeline")
                 self.timeline(self.job)
-            with ui.card().classes("w-full p-5 gap-2"):
-                section_title("Event log", "receipt_long")
-                self.event_log(self.data.events)
 
     def summary(self, job: Job) -> None:
         with ui.row().classes("items-center gap-2"):
@@ -436,19 +441,6 @@ class JobView:
                     title=STAGE_LABELS[stage], subtitle=note, icon=icon, color=color
                 ).mark(f"stage-{stage}")
 
-    def event_log(self, events: list[JobEvent]) -> None:
-        if not events:
-            ui.label("Nothing logged yet.").classes("text-sm text-grey-6")
-            return
-        with ui.scroll_area().classes("w-full h-64"):
-            for event in reversed(events):
-                icon, color = EVENT_ICONS.get(event.level, EVENT_ICONS["info"])
-                with ui.row().classes("w-full gap-2 no-wrap items-start py-1"):
-                    ui.icon(icon, color=color, size="xs").classes("mt-0.5")
-                    with ui.column().classes("gap-0"):
-                        ui.label(event.message).classes("text-sm text-grey-9 break-words")
-                        ui.label(format_time(event.created_at)).classes("text-xs text-grey-6")
-
     @ui.refreshable_method
     def transcript_tools(self) -> None:
         if self.data.transcript_head is None:
@@ -550,7 +542,8 @@ class JobView:
         if data.running.clip_ids != old.running.clip_ids:
             self.running_run.refresh()
         self.summary_section.refresh()
-        self.side_section.refresh()
+        self.runs_and_stages.refresh()
+        self.event_log.add(data.events)
 
     def on_update(self, update: JobUpdate) -> None:
         if update.id != self.job.id:
@@ -562,6 +555,34 @@ class JobView:
         self.renders.heard()
         if update.status == JobStatus.SLICING:
             self.running_soon()
+
+
+class EventLog:
+    """The job's events, oldest first: new ones are appended in place, so the box keeps its
+    scroll position while the job moves on."""
+
+    def __init__(self) -> None:
+        self.empty = ui.label("Nothing logged yet.").classes("text-sm text-grey-6")
+        self.box = ui.scroll_area().classes("w-full h-64").mark("event-log")
+        self.shown = 0  # the newest event's id shown
+
+    def add(self, events: list[JobEvent]) -> None:
+        """Show the events (newest first, as read) not shown yet."""
+        new = [event for event in reversed(events) if event.id > self.shown]
+        with self.box:
+            for event in new:
+                self.line(event)
+        self.shown = max([self.shown, *(event.id for event in new)])
+        self.empty.visible = self.shown == 0
+        self.box.visible = self.shown > 0
+
+    def line(self, event: JobEvent) -> None:
+        icon, color = EVENT_ICONS.get(event.level, EVENT_ICONS["info"])
+        with ui.row().classes("w-full gap-2 no-wrap items-start py-1"):
+            ui.icon(icon, color=color, size="xs").classes("mt-0.5")
+            with ui.column().classes("gap-0"):
+                ui.label(event.message).classes("text-sm text-grey-9 break-words")
+                ui.label(format_time(event.created_at)).classes("text-xs text-grey-6")
 
 
 def clips_layout(data: JobPage) -> tuple[object, ...]:
