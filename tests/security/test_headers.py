@@ -13,7 +13,7 @@ from nicegui import core
 from nicegui.testing import User
 
 from tests.ui.browser import AppServer
-from tests.ui.conftest import logged_in, user
+from tests.ui.conftest import expect_logged, logged_in, user
 from viralclipper.models import get_engine
 from viralclipper.ui.errors import SENTENCE
 from viralclipper.ui.headers import SECURITY_HEADERS
@@ -71,12 +71,6 @@ def broken_table(name: str) -> None:
     """The database breaks under the running app."""
     with get_engine().begin() as connection:
         connection.exec_driver_sql(f"DROP TABLE {name}")
-
-
-def expect_logged(caplog: pytest.LogCaptureFixture, text: str) -> None:
-    logged = caplog.get_records("call")
-    assert any(r.exc_info and text in str(r.exc_info[1]) for r in logged)
-    logged.clear()  # those ERRORs were expected; the fixture fails the test on unexpected ones
 
 
 async def test_a_failing_file_route_answers_one_sentence(user: User) -> None:

@@ -39,6 +39,12 @@ async def user(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterato
         yield simulated
 
 
+def expect_logged(caplog: pytest.LogCaptureFixture, text: str) -> None:
+    logged = caplog.get_records("call")
+    assert any(r.exc_info and text in str(r.exc_info[1]) for r in logged)
+    logged.clear()  # those ERRORs were expected; the fixture fails the test on unexpected ones
+
+
 def make_account(email: str = "ann@example.com", password: str = PASSWORD, **kwargs):
     return users.create_user(email, password, **kwargs)
 

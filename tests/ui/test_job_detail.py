@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from nicegui import ui
@@ -10,15 +13,26 @@ from nicegui.testing import User
 from sqlalchemy import update
 from sqlmodel import col
 
+from tests.conftest import reset_process_state
 from tests.lifecycle import WORKER, run_to
-from tests.ui.conftest import leave_page, logged_in, make_account, offered, shown_rows
+from tests.pg import throwaway_database
+from tests.ui.conftest import (
+    expect_logged,
+    leave_page,
+    logged_in,
+    make_account,
+    offered,
+    shown_rows,
+    simulated_browser,
+)
 from tests.ui.data import make_completed_job, make_job
 from tests.waiting import wait_for_async
-from viralclipper.models import jobs
+from viralclipper.models import get_engine, jobs, upgrade_database
 from viralclipper.models.db import session
 from viralclipper.models.jobs import JobStatus, NotAllowedNow
 from viralclipper.models.tables import Job, utcnow
 from viralclipper.queue import api
+from viralclipper.ui.errors import SENTENCE
 
 
 @pytest.mark.parametrize("path", ["/jobs/{other}", "/jobs/999", "/jobs/abc"])
@@ -214,3 +228,31 @@ async def test_the_event_log_grows_in_place_on_a_status_change(user: User) -> No
         e.text for e in box.descendants() if isinstance(e, ui.label) and "text-sm" in e.classes
     ]
     assert lines[-2:] == ["download started", "downloaded 20 MB"]
+
+
+@contextmanager
+def stalled(table: str) -> Iterator[None]:
+    """Postgres holds every read of `table` until the block ends (another session's lock)."""
+    with get_engine().begin() as connection:
+        connection.exec_driver_sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        yield
+
+
+@pytest.mark.postgres
+async def test_a_page_that_outlasts_its_build_time_answers_our_sentence(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with throwaway_database("vc_stalled_page") as database_url:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        reset_process_state()
+        upgrade_database()
+        async with simulated_browser(tmp_path, caplog) as user:
+            account = await logged_in(user)
+            job = make_job(account.id, "Stalled")
+            with stalled("jobs"):
+                response = await user.http_client.get(f"/jobs/{job.id}")
+            assert response.status_code == 500
+            assert SENTENCE in response.text  # not NiceGUI's bare "took longer than" page
+            assert "response_timeout" not in response.text
+            expect_logged(caplog, "was not built within")
+        reset_process_state()

@@ -37,6 +37,10 @@ from viralclipper.models.tables import User
 from viralclipper.ui.io import io_bound
 
 PUBLIC_PAGES = {"/login", "/register", "/setup"}
+# NiceGUI's default response timeout, kept: the job page of a 2-hour video builds in 0.2 s at
+# worst (bench/web.py --long-video). A build still going then (a stalled database) fails into
+# our error page; NiceGUI, whose own timeout is set a second later, would answer a bare one.
+PAGE_BUILD_SECONDS = 3.0
 COMPLETE_LOGIN = "/login/complete"
 # NiceGUI's own assets, websocket and upload routes, and the file routes (which check the session
 # themselves and answer 404 rather than redirect a <video> request to a login page); the API
@@ -281,12 +285,17 @@ async def log_in(email: str, password: str, client_address: str) -> User:
 PageHandler = Callable[..., Awaitable[None] | None]
 
 
+class PageTooSlow(Exception):
+    """A page's build outlasted its deadline."""
+
+
 def protected_page(path: str) -> Callable[[PageHandler], PageHandler]:
     """`@ui.page(path)` for logged-in users only. The handler receives the user first, then the
-    page's own path and query parameters; without a valid session the browser goes to /login."""
+    page's own path and query parameters; without a valid session the browser goes to /login.
+    A build that takes over PAGE_BUILD_SECONDS fails with `PageTooSlow` (our error page)."""
 
     def decorate(handler: PageHandler) -> PageHandler:
-        async def page(**params: Any) -> RedirectResponse | None:
+        async def build(params: dict[str, Any]) -> RedirectResponse | None:
             user = await current_user()
             if user is None:
                 return RedirectResponse("/login")
@@ -296,12 +305,22 @@ def protected_page(path: str) -> Callable[[PageHandler], PageHandler]:
                 await result
             return None
 
+        async def page(**params: Any) -> RedirectResponse | None:
+            deadline = asyncio.timeout(PAGE_BUILD_SECONDS)
+            try:
+                async with deadline:
+                    return await build(params)
+            except TimeoutError as exc:
+                if not deadline.expired():
+                    raise
+                raise PageTooSlow(f"{path} was not built within {PAGE_BUILD_SECONDS:g} s") from exc
+
         # NiceGUI and FastAPI read the page's parameters from its signature: the handler's, less
         # the user
         own_parameters = list(inspect.signature(handler).parameters.values())[1:]
         page.__signature__ = inspect.Signature(own_parameters)  # type: ignore[attr-defined]
         page.__name__ = page.__qualname__ = handler.__name__
-        ui.page(path)(page)
+        ui.page(path, response_timeout=PAGE_BUILD_SECONDS + 1)(page)
         return handler
 
     return decorate

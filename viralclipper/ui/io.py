@@ -15,9 +15,14 @@ R = TypeVar("R")
 
 async def io_bound(callback: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """NiceGUI's `run.io_bound`, typed as what `callback` returns. NiceGUI answers None instead
-    only while the app shuts down or when the waiting page was cancelled (NiceGUI 4 raises
-    CancelledError then): no page is drawn from that answer."""
-    return cast(R, await run.io_bound(callback, *args, **kwargs))
+    while the app shuts down (no page is drawn from that answer) and when the waiting task was
+    cancelled: that is raised here, as NiceGUI 4 will, so that e.g. a page past its build
+    deadline is not drawn from None ("not found")."""
+    result = await run.io_bound(callback, *args, **kwargs)
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    return cast(R, result)
 
 
 _reading: dict[tuple[Callable[..., Any], tuple[Any, ...]], tuple[float, asyncio.Task[Any]]] = {}
