@@ -169,6 +169,17 @@ async def test_a_new_clip_keeps_the_player_and_the_transcript(user: User) -> Non
     assert kept.id == transcript.id and len(kept.props["ranges"]) == ranges + 1
 
 
+def made_an_hour_ago(job_id: int) -> None:
+    """The job was submitted, and ended, an hour ago."""
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    with session() as db:
+        db.exec(
+            update(Job)
+            .where(col(Job.id) == job_id)
+            .values(created_at=an_hour_ago, finished_at=an_hour_ago)
+        )
+
+
 def toasts(user: User, text: str) -> int:
     return sum(text in message for message in user.notify.messages)
 
@@ -189,13 +200,7 @@ async def test_a_job_that_failed_as_its_page_opened_is_told_once_per_failure(use
 async def test_reopening_an_older_failed_job_does_not_toast_it_again(user: User) -> None:
     account = await logged_in(user)
     job = make_job(account.id, "Old failure", JobStatus.FAILED)
-    an_hour_ago = utcnow() - timedelta(hours=1)
-    with session() as db:
-        db.exec(
-            update(Job)
-            .where(col(Job.id) == job.id)
-            .values(created_at=an_hour_ago, finished_at=an_hour_ago)
-        )
+    made_an_hour_ago(job.id)
     await user.open(f"/jobs/{job.id}")
     await user.should_see("The video is private.")
     assert toasts(user, "Old failure failed") == 0
@@ -256,3 +261,18 @@ async def test_a_page_that_outlasts_its_build_time_answers_our_sentence(
             assert "response_timeout" not in response.text
             expect_logged(caplog, "was not built within")
         reset_process_state()
+
+
+async def test_an_update_of_a_job_that_ended_before_the_page_opened_is_not_toasted(
+    user: User,
+) -> None:
+    account = await logged_in(user)
+    leave_page(user)
+    done = make_completed_job(account.id, "Done long ago")
+    made_an_hour_ago(done.id)
+    moving = make_job(account.id, "Moving", JobStatus.DOWNLOADING)
+    await user.open(f"/jobs/{moving.id}")  # the other job is not drawn here
+    jobs.update_job(done.id, title="Done long ago")  # e.g. one of its clips rendered again
+    jobs.set_progress(moving.id, 17.0, "downloading")  # heard after it
+    await user.should_see("17%", retries=30)
+    assert toasts(user, "Done long ago is ready.") == 0

@@ -43,6 +43,8 @@ class JobUpdate(BaseModel):
     error_message: str | None = None
     title: str | None = None
     updated_at: datetime | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
     status_changed: bool = False  # set by a page: the status differs from what it showed
 
     @classmethod
@@ -56,6 +58,8 @@ class JobUpdate(BaseModel):
             error_message=job.error_message,
             title=job.title,
             updated_at=job.updated_at,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
         )
 
 

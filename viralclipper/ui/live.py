@@ -56,17 +56,18 @@ class LiveJobs:
         """What the page shows now, so the next update is compared against it. A drawn end that
         is news (see `is_news`) is toasted here: its own update may arrive later, unchanged."""
         self._statuses[job.id] = job.status
-        if self.is_news(job):
-            self._toast(JobUpdate.of(job))
+        update = JobUpdate.of(job)
+        if self.is_news(update):
+            self._toast(update)
         elif job.status not in ENDS:
             self._told.discard(job.id)
 
-    def is_news(self, job: Job) -> bool:
+    def is_news(self, job: JobUpdate) -> bool:
         """The rule users expect: tell of each end once per page if it came after the page
         opened, or the job was just submitted; a reload of an older ended job stays quiet."""
         return job.status in ENDS and (
             (job.finished_at is not None and job.finished_at >= self._opened)
-            or self._opened - job.created_at <= FRESH
+            or (job.created_at is not None and self._opened - job.created_at <= FRESH)
         )
 
     def debounced(self, refresh: Callable[[], Any]) -> Callable[[], None]:
@@ -113,6 +114,8 @@ class LiveJobs:
         self._statuses[update.id] = update.status
         if update.status not in ENDS:
             self._told.discard(update.id)  # a retry or re-analysis: its next end is news again
+        elif previous is None and not self.is_news(update):
+            self._told.add(update.id)  # not drawn here, and ended before: old news
         self.updates.emit(update.model_copy(update={"status_changed": previous != update.status}))
 
     def toast_on_finish(self, update: JobUpdate) -> None:
