@@ -40,4 +40,5 @@ bench: install
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.queue
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.page
 	$(BIN)/python -m bench.reanalysis

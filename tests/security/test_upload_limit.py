@@ -55,6 +55,7 @@ async def open_uploader(user: User, monkeypatch: pytest.MonkeyPatch) -> str:
     get_settings.cache_clear()
     await logged_in(user)
     await user.open("/jobs")
+    user.find(marker="upload-button").click()
     uploader = user.find(marker="uploader").elements.pop()
     assert isinstance(uploader, ui.upload)
     return uploader.props["url"]

@@ -184,6 +184,7 @@ async def test_the_web_upload_refuses_a_playlist_and_keeps_nothing(
     playlist = playlist_of(short_talk.path, Path(get_settings().data_dir) / "x.m3u8")
     await logged_in(browser)
     await browser.open("/jobs")
+    browser.find(marker="upload-button").click()
     uploader = browser.find(marker="uploader").elements.pop()
     with browser:
         await uploader.handle_uploads(

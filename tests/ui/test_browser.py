@@ -73,7 +73,9 @@ def test_register_submit_watch_play_and_download(
 
         # first run: the first user becomes admin and lands on the dashboard, logged in
         sign_up(browser, server)
-        assert "Administrator" in browser.page_source  # the user menu (rendered, not opened)
+        browser.find_element(By.XPATH, "//header//button[.//*[text()='account_circle']]").click()
+        wait_for(lambda: "Administrator" in browser.page_source, 10, "the user menu")
+        browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
 
         # submit the URL on the jobs page
         browser.find_element(By.XPATH, "//header//button[normalize-space(.)='movieJobs']").click()

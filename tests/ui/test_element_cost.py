@@ -8,6 +8,7 @@ from nicegui.helpers import functions
 from nicegui.testing import User
 
 from tests.ui.conftest import logged_in
+from tests.ui.data import make_completed_job, make_job
 from viralclipper.ui import element_cost
 
 
@@ -43,3 +44,39 @@ async def test_the_app_draws_its_pages_with_it(user: User) -> None:
     with user:
         label.classes("text-negative")  # a change through the kept answer reaches the element
     assert "text-negative" in label.classes
+
+
+# What one load of each page builds (bench/page.py counts the same in the page's HTML): the
+# menus, the options fields and the upload dialog wait until they are opened.
+PAGE_ELEMENTS = {"/jobs": 45, "/": 250}
+ON_DEMAND = ["navigation-jobs", "logout", "option-format", "uploader"]
+
+
+async def test_a_page_load_builds_few_elements_and_the_rest_when_opened(user: User) -> None:
+    me = await logged_in(user)
+    for n in range(3):
+        make_completed_job(me.id, f"A finished talk {n}")
+    make_job(me.id, "A queued talk")
+    for page, bound in PAGE_ELEMENTS.items():
+        await user.open(page)
+        await user.should_see("A queued talk")
+        assert len(user.client.elements) <= bound, page
+        for marker in ON_DEMAND:
+            await user.should_not_see(marker=marker)
+
+    built = len(user.client.elements)
+    for opener, opened in [
+        ("navigation-menu", "navigation-jobs"),
+        ("user-menu", "logout"),
+        ("upload-button", "uploader"),
+    ]:
+        user.find(marker=opener).click()
+        await user.should_see(marker=opened)
+    with user:
+        user.find(marker="options").elements.pop().open()
+    await user.should_see(marker="option-format")
+    assert len(user.client.elements) > built
+
+    user.find(marker="navigation-menu").click()  # a second click builds nothing more
+    user.find(marker="navigation-jobs").click()
+    await user.should_see("4 jobs")

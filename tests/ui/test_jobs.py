@@ -57,6 +57,7 @@ async def test_a_valid_url_is_queued_and_shown_as_pending(user: User) -> None:
 async def test_an_uploaded_video_is_saved_and_queued(user: User, sample_talk: SampleTalk) -> None:
     account = await logged_in(user)
     await user.open("/jobs")
+    user.find(marker="upload-button").click()
     uploader = user.find(marker="uploader").elements.pop()
     video = sample_talk.path.read_bytes()
     with user:

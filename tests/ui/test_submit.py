@@ -29,8 +29,15 @@ def field(user: User, mark: str) -> Any:
     return user.find(marker=mark).elements.pop()
 
 
+def open_options(user: User) -> None:
+    """Open the options panel (its fields are built then)."""
+    with user:
+        field(user, "options").open()
+
+
 def choose(user: User, **values: Any) -> None:
-    """Set options as a person would (each field's change handler runs)."""
+    """Open the options and set them as a person would (each field's change handler runs)."""
+    open_options(user)
     with user:
         for mark, value in values.items():
             field(user, f"option-{mark}").value = value
@@ -52,6 +59,8 @@ async def test_options_default_to_my_settings_and_travel_with_the_job(user: User
     save_user_settings(me.id, **MINE)
     await user.open("/")
     await user.should_see("16:9 · up to 3 clips · 10–30 s · no captions")
+    await user.should_not_see(marker="option-format")  # built when the panel opens
+    open_options(user)
     shown = {
         name: field(user, f"option-{mark}").value
         for name, mark in [
@@ -108,6 +117,7 @@ async def test_an_upload_carries_the_chosen_options(user: User, sample_talk: Sam
     me = await logged_in(user)
     await user.open("/jobs")
     choose(user, clips=2, format="horizontal")
+    user.find(marker="upload-button").click()
     with user:
         await field(user, "uploader").handle_uploads(
             [SmallFileUpload("Talk.mp4", "video/mp4", sample_talk.path.read_bytes())]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from nicegui import context, ui
@@ -78,32 +78,51 @@ def is_active(target: str, path: str) -> bool:
 def navigation_menu(items: list[tuple[str, str, str]], path: str) -> None:
     """The navigation as a menu button, in place of the buttons, on screens narrower than 1024 px
     (Quasar's `lt-md`): a phone keeps a one-row header."""
-    with ui.button(icon="menu").props("flat round color=grey-8").classes("lt-md") as button:
-        button.mark("navigation-menu")
-        with ui.menu().props("anchor='bottom left' self='top left'").classes("min-w-[14rem]"):
-            for label, target, icon in items:
-                active = is_active(target, path)
-                with ui.menu_item(on_click=lambda t=target: ui.navigate.to(t)).classes(
-                    "text-primary bg-indigo-1" if active else "text-grey-9"
-                ) as item:
-                    item.mark(f"navigation-{label.lower()}")
-                    with ui.item_section().props("avatar"):
-                        ui.icon(icon)
-                    ui.item_section(label)
+
+    def build() -> None:
+        for label, target, icon in items:
+            active = is_active(target, path)
+            with ui.menu_item(on_click=lambda t=target: ui.navigate.to(t)).classes(
+                "text-primary bg-indigo-1" if active else "text-grey-9"
+            ) as item:
+                item.mark(f"navigation-{label.lower()}")
+                with ui.item_section().props("avatar"):
+                    ui.icon(icon)
+                ui.item_section(label)
+
+    button = ui.button(icon="menu").props("flat round color=grey-8").classes("lt-md")
+    menu_on_demand(button.mark("navigation-menu"), "anchor='bottom left' self='top left'", build)
 
 
 def user_menu(user: User) -> None:
-    with ui.button(icon="account_circle").props("flat round color=grey-8") as menu_button:
-        menu_button.mark("user-menu")
-        with ui.menu().props("anchor='bottom right' self='top right'"):
-            with ui.item().props("dense"), ui.item_section():
-                ui.item_label(user.email).classes("font-medium")
-                ui.item_label("Administrator" if user.is_admin else "Member").props("caption")
-            ui.separator()
-            ui.menu_item("Change password", on_click=lambda: ui.navigate.to("/account")).mark(
-                "change-password-menu"
-            )
-            ui.menu_item("Log out", on_click=log_out).mark("logout")
+    def build() -> None:
+        with ui.item().props("dense"), ui.item_section():
+            ui.item_label(user.email).classes("font-medium")
+            ui.item_label("Administrator" if user.is_admin else "Member").props("caption")
+        ui.separator()
+        ui.menu_item("Change password", on_click=lambda: ui.navigate.to("/account")).mark(
+            "change-password-menu"
+        )
+        ui.menu_item("Log out", on_click=log_out).mark("logout")
+
+    button = ui.button(icon="account_circle").props("flat round color=grey-8")
+    menu_on_demand(button.mark("user-menu"), "anchor='bottom right' self='top right'", build)
+
+
+def menu_on_demand(button: ui.button, props: str, build: Callable[[], None]) -> None:
+    """A menu under `button` that `build` fills on the button's first click, then opens; later
+    clicks Quasar handles by itself. Most page loads never open a menu, and each load would
+    otherwise build every item of every menu."""
+    menu: ui.menu | None = None
+
+    def open_menu() -> None:
+        nonlocal menu
+        if menu is None:
+            with button, ui.menu().props(props).classes("min-w-[14rem]") as menu:
+                build()
+            menu.open()
+
+    button.on_click(open_menu)
 
 
 async def log_out() -> None:

@@ -65,7 +65,7 @@ class SubmitBox:
         with ui.card().classes("w-full p-3 sm:p-4 gap-2").mark("submit-box"):
             self.source_row()
             self.options_panel()
-        self.upload_dialog()
+        self.dialog: ui.dialog | None = None  # built on the first "Upload"
 
     # --- the URL box -------------------------------------------------------------------------
 
@@ -81,7 +81,7 @@ class SubmitBox:
             )
             for label, icon, handler, look, mark in (
                 ("Make clips", "auto_awesome", self.add_url, "unelevated", "make-clips"),
-                ("Upload", "upload_file", lambda: self.dialog.open(), "outline", "upload-button"),
+                ("Upload", "upload_file", self.open_upload, "outline", "upload-button"),
             ):
                 ui.button(label, icon=icon, on_click=handler).props(
                     f"{look} size=lg no-caps"
@@ -114,6 +114,8 @@ class SubmitBox:
     # --- the options -------------------------------------------------------------------------
 
     def options_panel(self) -> None:
+        """The summary line in the header; the fields are built when the panel first opens
+        (most submits keep the defaults, and every page load would otherwise build them)."""
         with ui.expansion().classes("w-full text-sm").props("dense") as expansion:
             expansion.mark("options")
             with expansion.add_slot("header"), ui.row().classes("items-center gap-2 grow"):
@@ -121,6 +123,13 @@ class SubmitBox:
                 ui.label("Options").classes("text-grey-9")
                 self.summary = ui.label(options_summary(self.options)).classes("text-grey-6")
                 self.summary.mark("options-summary")
+        self.expansion = expansion
+        expansion.on_value_change(self.options_opened)
+
+    def options_opened(self) -> None:
+        if self.expansion.default_slot.children:
+            return
+        with self.expansion:
             with ui.element("div").classes("w-full grid grid-cols-1 sm:grid-cols-2 gap-3 pt-2"):
                 self.choice(ui.select(FORMATS, label="Format"), "output_format", "option-format")
                 self.choice(ui.select(CAPTIONS, label="Captions"), "captions", "option-captions")
@@ -154,9 +163,18 @@ class SubmitBox:
 
     # --- the upload dialog -------------------------------------------------------------------
 
-    def upload_dialog(self) -> None:
+    def open_upload(self) -> None:
+        if self.dialog is None:
+            self.dialog = self.upload_dialog()
+        self.dialog.open()
+
+    def close_upload(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+
+    def upload_dialog(self) -> ui.dialog:
         max_mb = get_settings().max_upload_mb
-        with ui.dialog() as self.dialog, ui.card().classes("w-full max-w-lg gap-3"):
+        with ui.dialog() as dialog, ui.card().classes("w-full max-w-lg gap-3"):
             with ui.row().classes("w-full items-center no-wrap"):
                 ui.label("Upload a video or audio file").classes("text-h6 grow")
                 ui.button(icon="close", on_click=self.cancel_upload).props(
@@ -190,13 +208,14 @@ class SubmitBox:
                 ui.button("Cancel", on_click=self.cancel_upload).props("flat no-caps").mark(
                     "upload-cancel"
                 )
+        return dialog
 
     def cancel_upload(self) -> None:
         """Stop a transfer in progress (a file that did not arrive whole is never kept) and
         close the dialog."""
         self.uploader.run_method("abort")
         self.uploader.reset()
-        self.dialog.close()
+        self.close_upload()
 
     async def uploaded(self, event: events.UploadEventArguments) -> None:
         target = api.upload_path(event.file.name)
@@ -212,7 +231,7 @@ class SubmitBox:
             return
         except api.QueueUnreachable as exc:
             notice = f"Uploaded {event.file.name}. {exc}"
-        self.dialog.close()
+        self.close_upload()
         self.uploader.reset()
         ui.notify(notice, type="positive")
         await self.on_added()
