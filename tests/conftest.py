@@ -21,6 +21,7 @@ ENV_KEYS = [
     "WHISPER_MODEL",
     "ANALYZER",
 ]
+CHEAP_BCRYPT_ROUNDS = 4  # bcrypt's least
 
 
 def reset_process_state() -> None:
@@ -58,6 +59,20 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     reset_process_state()
     yield get_settings()
     reset_process_state()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Real bcrypt at its least cost in this process (servers and workers that tests start keep
+    the real one): a cost-12 hash takes a quarter of a second, and the suite makes hundreds.
+    A test marked `bcrypt_cost` sees the real cost."""
+    from viralclipper.models import users
+
+    if request.node.get_closest_marker("bcrypt_cost") is None:
+        monkeypatch.setattr(users, "BCRYPT_ROUNDS", CHEAP_BCRYPT_ROUNDS)
+    users.dummy_hash.cache_clear()  # made at the cost of the moment
+    yield
+    users.dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
