@@ -3,6 +3,7 @@ What a test needs from the machine (programs, Postgres, Redis) is checked in tes
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,14 @@ def reset_process_state() -> None:
         events.hub.cache_clear()
     events.transport.cache_clear()
     dispose_engines()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Exempt what collection built (every module, hundreds of thousands of objects) from the
+    cycle collector: NiceGUI's simulation runs a full `gc.collect()` before and after each test,
+    which otherwise walks all of it (about 0.3 s a time)."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
