@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     )
     database_url: str | None = None
     redis_url: str | None = None
+    # the longest wait to connect to Redis and for each of its answers; above the 1 s that a
+    # worker's blocking read of the queue waits for a task
+    redis_timeout_seconds: float = Field(5.0, gt=1.0)
 
     openai_api_key: str | None = None
     openai_base_url: str | None = None

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 
 from viralclipper.config import SettingsError
@@ -17,6 +18,7 @@ from viralclipper.queue.api import ClipNotFound, PipelineError
 
 log = logging.getLogger(__name__)
 SERVER_ERROR = "Something went wrong on our side; the error was logged. Please try again."
+QUEUE_DOWN = "The queue is unreachable right now (Redis does not answer): try again in a moment."
 
 
 def error(status: int, detail: str, **extra: object) -> JSONResponse:
@@ -56,6 +58,15 @@ async def bad_settings(request: Request, exc: Exception) -> JSONResponse:
     return error(422, str(exc))
 
 
+async def queue_down(request: Request, exc: Exception) -> JSONResponse:
+    log.warning(
+        "API request %s %s: the queue is unreachable (%r)", request.method, request.url.path, exc
+    )
+    response = error(503, QUEUE_DOWN)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def server_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("API request %s %s failed", request.method, request.url.path, exc_info=exc)
     return error(500, SERVER_ERROR)
@@ -69,4 +80,5 @@ def register(api: FastAPI) -> None:
     api.exception_handler(NotAllowedNow)(conflict)
     api.exception_handler(PipelineError)(bad_source)
     api.exception_handler(SettingsError)(bad_settings)
+    api.exception_handler(RedisError)(queue_down)
     api.exception_handler(Exception)(server_error)

@@ -22,9 +22,6 @@ from viralclipper.config import get_settings
 from viralclipper.models.db import database_url, is_sqlite
 from viralclipper.queue.transport import DatabasePoller, RedisChannel, Transport
 
-# how long connecting to Redis may take before it counts as unreachable
-REDIS_CONNECT_TIMEOUT = 1.0
-
 
 class Backend(ABC):
     name: ClassVar[str]
@@ -66,15 +63,21 @@ class Scaled(Backend):
         self.redis_url = redis_url
 
     def make_huey(self) -> Huey:
-        pool = ConnectionPool.from_url(self.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
-        return RedisHuey(
-            get_settings().queue_name, connection_pool=pool, blocking=True, read_timeout=1
-        )
+        settings = get_settings()
+        pool = ConnectionPool.from_url(self.redis_url, **redis_timeouts())
+        return RedisHuey(settings.queue_name, connection_pool=pool, blocking=True, read_timeout=1)
 
     def make_transport(self) -> Transport:
         return RedisChannel(
-            self.redis_url, get_settings().queue_name, REDIS_CONNECT_TIMEOUT, fallback=_poller()
+            self.redis_url, get_settings().queue_name, redis_timeouts(), fallback=_poller()
         )
+
+
+def redis_timeouts() -> dict[str, float]:
+    """Every Redis connection's timeouts: a Redis that accepts but never answers must not hang
+    a web request or a worker."""
+    timeout = get_settings().redis_timeout_seconds
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout}
 
 
 @lru_cache

@@ -119,9 +119,9 @@ class RedisChannel:
     """Redis pub/sub, one channel per user; the database poller stands in while Redis is away."""
 
     def __init__(
-        self, url: str, prefix: str, connect_timeout: float, fallback: DatabasePoller
+        self, url: str, prefix: str, timeouts: dict[str, float], fallback: DatabasePoller
     ) -> None:
-        self._client = redis.Redis.from_url(url, socket_connect_timeout=connect_timeout)
+        self._client = redis.Redis.from_url(url, **timeouts)
         self._prefix = f"{prefix}:{CHANNEL_PREFIX}"
         self.fallback = fallback
         self._polling = False

@@ -29,6 +29,7 @@ from viralclipper.pipeline.publish import (
     upload_video,
 )
 from viralclipper.pipeline.youtube_oauth import ConsentRevoked
+from viralclipper.queue.backend import get_backend
 
 log = logging.getLogger(__name__)
 NOT_CONFIGURED = (
@@ -229,10 +230,19 @@ def retry(user_id: int, publication_id: int) -> YouTubePublication:
     return publication
 
 
+QUEUE_DOWN = "The queue could not be reached, so this upload did not start: publish it again."
+
+
 def _enqueue(publication_id: int) -> None:
+    """Hand the publication to the queue; when the queue is down it is marked failed (the user
+    can try it again) and the queue's error goes on."""
     from viralclipper.queue.app import get_queue
 
-    get_queue().publish_clip(publication_id)
+    try:
+        get_queue().publish_clip(publication_id)
+    except get_backend().queue_errors:
+        _failed(publication_id, QUEUE_DOWN, keep_session=True)
+        raise
 
 
 # The task ------------------------------------------------------------------------------------
