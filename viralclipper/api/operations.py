@@ -19,8 +19,8 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from viralclipper.config import get_settings
+from viralclipper.models.stats import StageHistogram
 from viralclipper.queue.health import Figures, check_health, figures
-from viralclipper.stages import STAGES
 
 # seconds: a stage takes from a second (a cached download) to an hour (a long transcription)
 STAGE_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0)
@@ -31,11 +31,12 @@ async def health() -> JSONResponse:
     return JSONResponse(state.as_json(), status_code=200 if state.ok else 503)
 
 
-def _histogram(durations: list[float]) -> tuple[list[tuple[str, float]], float]:
-    buckets = [
-        (floatToGoString(b), float(sum(1 for d in durations if d <= b))) for b in STAGE_BUCKETS
+def _buckets(histogram: StageHistogram) -> list[tuple[str, float]]:
+    bounded = [
+        (floatToGoString(b), float(n))
+        for b, n in zip(STAGE_BUCKETS, histogram.at_most, strict=True)
     ]
-    return [*buckets, ("+Inf", float(len(durations)))], sum(durations)
+    return [*bounded, ("+Inf", float(histogram.count))]
 
 
 class FiguresCollector(Collector):
@@ -54,10 +55,8 @@ class FiguresCollector(Collector):
             "How long each finished stage of a job took.",
             labels=["stage"],
         )
-        for stage in STAGES:
-            durations = [s[stage] for s in self.read.stage_seconds if stage in s]
-            buckets, total = _histogram(durations)
-            stages.add_metric([stage], buckets, total)
+        for stage, histogram in self.read.stages.items():
+            stages.add_metric([stage], _buckets(histogram), histogram.total_seconds)
         yield stages
         if self.read.queue_depth is not None:
             yield GaugeMetricFamily(
@@ -87,7 +86,7 @@ async def metrics(request: Request) -> Response:
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        read = await run_in_threadpool(figures)
+        read = await run_in_threadpool(figures, STAGE_BUCKETS)
     except Exception:
         return JSONResponse({"detail": "The database is unreachable."}, status_code=503)
     registry = CollectorRegistry(auto_describe=False)

@@ -3,13 +3,16 @@ heartbeats that feed them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import case, text
 from sqlmodel import col, delete, func, select
 
 from viralclipper.models.db import session
 from viralclipper.models.tables import Job, WorkerBeat, utcnow
+from viralclipper.stages import STAGES
 
 FORGET_WORKERS_AFTER = timedelta(days=1)
 
@@ -51,10 +54,38 @@ def last_worker_beat() -> datetime | None:
         return db.exec(select(func.max(WorkerBeat.beat_at))).one()
 
 
-def stage_seconds() -> list[dict[str, float]]:
-    """Every job's seconds per finished stage."""
+@dataclass(frozen=True)
+class StageHistogram:
+    """How long one stage took, over every job that finished it."""
+
+    at_most: tuple[int, ...]  # how many took at most each bound, in the bounds' order
+    count: int
+    total_seconds: float
+
+
+def stage_histograms(bounds: Sequence[float]) -> dict[str, StageHistogram]:
+    """Each stage's histogram over `bounds` (seconds), counted by the database in one query:
+    a row of a few dozen numbers, whatever the number of jobs."""
+    # each job's JSON read once (a materialized CTE), not once per bound: Postgres parses a
+    # json value again at every ->>
+    took = (
+        select(*(col(Job.stage_seconds)[stage].as_float().label(stage) for stage in STAGES))
+        .cte("took")
+        .prefix_with("MATERIALIZED")
+    )
+    columns = []
+    for stage in STAGES:
+        seconds = took.c[stage]  # NULL for a job without the stage
+        columns += [func.count(seconds), func.coalesce(func.sum(seconds), 0.0)]
+        columns += [func.count(case((seconds <= bound, 1))) for bound in bounds]
     with session() as db:
-        return [dict(row or {}) for row in db.exec(select(Job.stage_seconds)).all()]
+        row = db.exec(select(*columns)).one()
+    per_stage = len(bounds) + 2
+    histograms: dict[str, StageHistogram] = {}
+    for index, stage in enumerate(STAGES):
+        count, total, *at_most = row[index * per_stage : (index + 1) * per_stage]
+        histograms[stage] = StageHistogram(tuple(at_most), count, float(total))
+    return histograms
 
 
 def count_uploads() -> int:

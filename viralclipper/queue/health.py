@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -90,21 +91,22 @@ def queue_depth() -> int:
 @dataclass
 class Figures:
     jobs_by_status: dict[str, int]
-    stage_seconds: list[dict[str, float]]
+    stages: dict[str, stats.StageHistogram]
     queue_depth: int | None
     workers: int
     uploads: int
 
 
-def figures() -> Figures:
-    """What /metrics exports (the database must answer; the queue may be down: None)."""
+def figures(stage_bounds: Sequence[float]) -> Figures:
+    """What /metrics exports, stage durations counted in `stage_bounds` (seconds) (the
+    database must answer; the queue may be down: None)."""
     try:
         depth: int | None = queue_depth()
     except Exception:
         depth = None
     return Figures(
         jobs_by_status=jobs.count_jobs_by_status(),
-        stage_seconds=stats.stage_seconds(),
+        stages=stats.stage_histograms(stage_bounds),
         queue_depth=depth,
         workers=len(stats.live_workers(worker_alive_window())),
         uploads=stats.count_uploads(),
