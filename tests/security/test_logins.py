@@ -26,6 +26,7 @@ from tests.ui.conftest import PASSWORD, follow_session, log_in, logged_in, make_
 from tests.waiting import wait_for_async
 from viralclipper.config import get_settings
 from viralclipper.models import users
+from viralclipper.queue.windows import MemoryWindows
 from viralclipper.ui.auth import LoginLimiter, TooManyAttempts
 from viralclipper.ui.auth import log_in as check_login
 
@@ -246,7 +247,7 @@ async def test_the_page_after_login_is_a_local_path_only(user: User) -> None:
 
 def test_a_locked_account_may_try_again_once_the_window_has_passed() -> None:
     clock = FakeClock()
-    limiter = LoginLimiter(clock)
+    limiter = LoginLimiter(MemoryWindows(clock))
     for _ in range(get_settings().login_attempts):
         limiter.admit("ann@example.com", "127.0.0.9")
     clock.now += 60

@@ -4,9 +4,6 @@ malformed, unknown or revoked token is a 401; a user over API_REQUESTS_PER_MINUT
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import defaultdict, deque
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Security
@@ -15,6 +12,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from viralclipper.config import get_settings
 from viralclipper.models import tokens
 from viralclipper.models.tables import User
+from viralclipper.queue.backend import get_backend
+from viralclipper.queue.windows import Windows
 
 bearer = HTTPBearer(
     auto_error=False, description="A personal API token, made on the account page (/account)."
@@ -24,26 +23,22 @@ WINDOW_SECONDS = 60.0
 
 
 class RateLimit:
-    """Requests per user within the last minute, in this process."""
+    """Requests per user within the last minute, counted where the backend says (Redis when
+    scaled out: every web process shares them)."""
 
-    def __init__(self) -> None:
-        self._seen: dict[int, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    @property
+    def windows(self) -> Windows:
+        return get_backend().windows("api")
 
     def admit(self, user_id: int) -> None:
         """Count a request; HTTPException 429 (with Retry-After) when the user has none left."""
         limit = get_settings().api_requests_per_minute
         if limit == 0:
             return
-        now = time.monotonic()
-        with self._lock:
-            seen = self._seen[user_id]
-            while seen and seen[0] <= now - WINDOW_SECONDS:
-                seen.popleft()
-            if len(seen) < limit:
-                seen.append(now)
-                return
-            wait = math.ceil(seen[0] + WINDOW_SECONDS - now)
+        admission = self.windows.admit({f"user:{user_id}": limit}, WINDOW_SECONDS)
+        if admission.stamp is not None:
+            return
+        wait = max(1, math.ceil(admission.wait))
         raise HTTPException(
             429,
             f"Too many requests: at most {limit} a minute. Try again in {wait} s.",
@@ -51,8 +46,7 @@ class RateLimit:
         )
 
     def clear(self) -> None:
-        with self._lock:
-            self._seen.clear()
+        self.windows.clear()
 
 
 rate_limit = RateLimit()

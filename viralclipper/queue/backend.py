@@ -2,9 +2,11 @@
 `Backend` gives the Huey queue, the live-update transport and whether `serve` starts a worker.
 
 - embedded (no `REDIS_URL`): a SQLite Huey queue in the data dir, live updates by polling the
-  database, and `viralclipper serve` runs a worker itself;
+  database, login and API rate limits counted in the (one) web process, and `viralclipper serve`
+  runs a worker itself;
 - scaled (`REDIS_URL` set): a Redis Huey queue, live updates over Redis pub/sub (polling the
-  database while Redis is unreachable), and workers run as `viralclipper worker` anywhere.
+  database while Redis is unreachable), rate limits counted in Redis (so any number of web
+  processes share them), and workers run as `viralclipper worker` anywhere.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from redis.exceptions import RedisError
 from viralclipper.config import get_settings
 from viralclipper.models.db import database_url, is_sqlite
 from viralclipper.queue.transport import DatabasePoller, RedisChannel, Transport
+from viralclipper.queue.windows import MemoryWindows, RedisWindows, Windows
 
 
 class Backend(ABC):
@@ -29,11 +32,24 @@ class Backend(ABC):
     # what enqueueing raises when the queue cannot be reached (the job stays saved, pending)
     queue_errors: ClassVar[tuple[type[Exception], ...]]
 
+    def __init__(self) -> None:
+        self._windows: dict[str, Windows] = {}
+
     @abstractmethod
     def make_huey(self) -> Huey: ...
 
     @abstractmethod
     def make_transport(self) -> Transport: ...
+
+    @abstractmethod
+    def make_windows(self, name: str) -> Windows:
+        """Where the rate limit `name` counts its attempts."""
+
+    def windows(self, name: str) -> Windows:
+        """The rate limit `name`'s counts, made once per backend."""
+        if name not in self._windows:
+            self._windows[name] = self.make_windows(name)
+        return self._windows[name]
 
 
 def _poller() -> DatabasePoller:
@@ -53,6 +69,9 @@ class Embedded(Backend):
     def make_transport(self) -> Transport:
         return _poller()
 
+    def make_windows(self, name: str) -> Windows:
+        return MemoryWindows()
+
 
 class Scaled(Backend):
     name = "scaled"
@@ -60,6 +79,7 @@ class Scaled(Backend):
     queue_errors = (RedisError,)
 
     def __init__(self, redis_url: str) -> None:
+        super().__init__()
         self.redis_url = redis_url
 
     def make_huey(self) -> Huey:
@@ -71,6 +91,10 @@ class Scaled(Backend):
         return RedisChannel(
             self.redis_url, get_settings().queue_name, redis_timeouts(), fallback=_poller()
         )
+
+    def make_windows(self, name: str) -> Windows:
+        prefix = f"{get_settings().queue_name}:{name}:"
+        return RedisWindows(self.redis_url, prefix, REDIS_CONNECT_TIMEOUT, MemoryWindows())
 
 
 def redis_timeouts() -> dict[str, float]:

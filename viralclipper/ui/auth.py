@@ -19,7 +19,6 @@ import secrets
 import threading
 import time
 import uuid
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +33,8 @@ from starlette.responses import Response
 from viralclipper.config import get_settings
 from viralclipper.models import users
 from viralclipper.models.tables import User
+from viralclipper.queue.backend import get_backend
+from viralclipper.queue.windows import Windows
 from viralclipper.ui.io import io_bound
 
 PUBLIC_PAGES = {"/login", "/register", "/setup"}
@@ -211,56 +212,41 @@ class TooManyAttempts(Exception):  # noqa: N818 - reads as what happened
 
 class LoginLimiter:
     """Login attempts that did not succeed, per account and per client address, within
-    LOGIN_WINDOW_SECONDS.
+    LOGIN_WINDOW_SECONDS; counted where the backend says (Redis when scaled out, so every web
+    process shares them), or in `windows` given.
 
     An attempt counts from the moment it is admitted, before its password is checked, so that
     concurrent guesses cannot all reach bcrypt; a successful one is taken back.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._attempts: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-        self.clock = clock
+    def __init__(self, windows: Windows | None = None) -> None:
+        self._windows = windows
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        window = get_settings().login_window_seconds
-        attempts = self._attempts[key]
-        while attempts and attempts[0] <= now - window:
-            attempts.popleft()
-        return attempts
+    @property
+    def windows(self) -> Windows:
+        return self._windows or get_backend().windows("logins")
 
-    def admit(self, email: str, client: str) -> float:
+    def admit(self, email: str, client: str) -> str:
         """Count an attempt for `email` from `client` and return its stamp; TooManyAttempts with
         a sentence for the user when either has no attempts left."""
         settings = get_settings()
         limits = {
-            ("account", email): settings.login_attempts,
-            ("client", client): settings.login_client_attempts,
+            f"account:{email}": settings.login_attempts,
+            f"client:{client}": settings.login_client_attempts,
         }
-        now = self.clock()
-        with self._lock:
-            recent = {key: self._recent(key, now) for key in limits}
-            full = [attempts for key, attempts in recent.items() if len(attempts) >= limits[key]]
-            if not full:
-                for attempts in recent.values():
-                    attempts.append(now)
-                return now
-            wait = max(attempts[0] for attempts in full) + settings.login_window_seconds - now
-        minutes = max(1, round(wait / 60))
+        admission = self.windows.admit(limits, settings.login_window_seconds)
+        if admission.stamp is not None:
+            return admission.stamp
+        minutes = max(1, round(admission.wait / 60))
         raise TooManyAttempts(
             f"Too many failed logins. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
         )
 
-    def succeeded(self, email: str, client: str, stamp: float) -> None:
-        with self._lock:
-            for key in (("account", email), ("client", client)):
-                attempts = self._attempts.get(key)
-                if attempts and stamp in attempts:
-                    attempts.remove(stamp)
+    def succeeded(self, email: str, client: str, stamp: str) -> None:
+        self.windows.take_back((f"account:{email}", f"client:{client}"), stamp)
 
     def clear(self) -> None:
-        with self._lock:
-            self._attempts.clear()
+        self.windows.clear()
 
 
 limiter = LoginLimiter()
