@@ -2,7 +2,8 @@
 on 127.0.0.1, one logged-in user with a handful of jobs, one client loading a page again and
 again. Per page: ms per GET (median, p95), the NiceGUI elements the page carries, and, in a
 second pass, a cProfile of the web process's event loop thread during the loads (the top
-functions by own time and by cumulative time).
+functions by own time and by cumulative time; wall-clock, so a function also carries the time
+its thread waited for the GIL while a database read ran in a worker thread).
 
     .venv/bin/python -m bench.page [--loads 50] [--paths /jobs /] [--top 10]
 """
