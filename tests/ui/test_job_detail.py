@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from nicegui import ui
 from nicegui.testing import User
 from sqlalchemy import update
@@ -31,7 +33,8 @@ from viralclipper.models import get_engine, jobs, upgrade_database
 from viralclipper.models.db import session
 from viralclipper.models.jobs import JobStatus, NotAllowedNow
 from viralclipper.models.tables import Job, utcnow
-from viralclipper.queue import api
+from viralclipper.queue import api, events
+from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.errors import SENTENCE
 
 
@@ -276,3 +279,50 @@ async def test_an_update_of_a_job_that_ended_before_the_page_opened_is_not_toast
     jobs.set_progress(moving.id, 17.0, "downloading")  # heard after it
     await user.should_see("17%", retries=30)
     assert toasts(user, "Done long ago is ready.") == 0
+
+
+@contextmanager
+def changed_while_read(table: str, change: Callable[[], Job]) -> Iterator[None]:
+    """Within the block, the first read of `table` (from any thread) first runs `change` and
+    waits until the live update of the job as it left it has reached every page listening by
+    then."""
+    heard = threading.Event()
+    changed: list[Job] = []
+
+    def hear(update: JobUpdate) -> None:
+        if changed and (update.id, update.status) == (changed[0].id, changed[0].status):
+            heard.set()
+
+    done = False
+
+    def change_first(_connection, _cursor, statement: str, *_args: object) -> None:
+        nonlocal done
+        if done or f"FROM {table}" not in statement:
+            return
+        done = True
+        changed.append(change())
+        assert heard.wait(5), "the change was not heard"
+
+    unsubscribe = events.subscribe(None, hear)
+    engine = get_engine()
+    sqlalchemy.event.listen(engine, "before_cursor_execute", change_first)
+    try:
+        yield
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", change_first)
+        unsubscribe()
+    assert done, f"{table} was not read"
+
+
+async def test_a_change_made_while_the_page_reads_is_heard(user: User) -> None:
+    account = await logged_in(user)
+    job = make_job(account.id, "Racing", JobStatus.DOWNLOADING)
+
+    def downloaded() -> Job:
+        jobs.record_stage(job.id, "download", 2.0)
+        return jobs.advance_job(job.id, WORKER)
+
+    # the page has read its job (still downloading) and reads its events when the job moves on
+    with changed_while_read("job_events", downloaded):
+        await user.open(f"/jobs/{job.id}")
+    await user.should_see("transcribing", retries=30)

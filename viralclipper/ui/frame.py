@@ -42,8 +42,9 @@ def apply_theme() -> None:
 
 
 @contextmanager
-def frame(title: str, user: User) -> Iterator[LiveJobs]:
-    """Header and navigation around the page content; yields the page's live job updates."""
+def frame(title: str, user: User, live: LiveJobs | None = None) -> Iterator[LiveJobs]:
+    """Header and navigation around the page content; yields the page's live job updates
+    (`live`, made before the page read what it shows, or new here)."""
     apply_theme()
     ui.page_title(f"{title} · {APP_NAME}")
     path = context.client.page.path
@@ -64,7 +65,7 @@ def frame(title: str, user: User) -> Iterator[LiveJobs]:
                     button.classes("bg-indigo-1")
         ui.space()
         user_menu(user)
-    live = LiveJobs(context.client, user.id)
+    live = live or LiveJobs(context.client, user.id)
     live.on_update(live.toast_on_finish)
     with ui.column().classes("w-full max-w-screen-xl mx-auto p-0 sm:p-4 md:p-6 gap-4 sm:gap-6"):
         ui.label(title).classes("text-h5 font-bold text-grey-9")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nicegui import ui
+from nicegui import context, ui
 
 from viralclipper.models import clips, jobs, runs
 from viralclipper.models.jobs import (
@@ -69,8 +69,11 @@ EVENT_ICONS = {
 def register() -> None:
     @protected_page("/jobs/{job_id}")
     async def job_page(user: User, job_id: str) -> None:
+        # listening before the read: a change made while it runs is heard (replayed once the
+        # browser connects) instead of lost
+        live = LiveJobs(context.client, user.id)
         data = await io_bound(read_page, int(job_id), user.id) if job_id.isdigit() else None
-        with frame(job_title(data.job) if data else "Job not found", user) as live:
+        with frame(job_title(data.job) if data else "Job not found", user, live):
             if data is None:
                 not_found("job")
                 return
