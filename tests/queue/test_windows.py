@@ -10,12 +10,14 @@ import pytest
 from tests.queue.conftest import REDIS_URL
 from viralclipper.queue.windows import MemoryWindows, RedisWindows
 
+TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+
 
 def pair() -> tuple[RedisWindows, RedisWindows]:
     prefix = f"vc-test-{uuid.uuid4().hex[:8]}:logins:"
     return (
-        RedisWindows(REDIS_URL, prefix, 1.0, MemoryWindows()),
-        RedisWindows(REDIS_URL, prefix, 1.0, MemoryWindows()),
+        RedisWindows(REDIS_URL, prefix, TIMEOUTS, MemoryWindows()),
+        RedisWindows(REDIS_URL, prefix, TIMEOUTS, MemoryWindows()),
     )
 
 

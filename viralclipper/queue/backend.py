@@ -94,7 +94,7 @@ class Scaled(Backend):
 
     def make_windows(self, name: str) -> Windows:
         prefix = f"{get_settings().queue_name}:{name}:"
-        return RedisWindows(self.redis_url, prefix, REDIS_CONNECT_TIMEOUT, MemoryWindows())
+        return RedisWindows(self.redis_url, prefix, redis_timeouts(), MemoryWindows())
 
 
 def redis_timeouts() -> dict[str, float]:

@@ -104,11 +104,9 @@ class RedisWindows:
     process (`fallback`) so that logins and the API keep working."""
 
     def __init__(
-        self, url: str, prefix: str, connect_timeout: float, fallback: MemoryWindows
+        self, url: str, prefix: str, timeouts: dict[str, float], fallback: MemoryWindows
     ) -> None:
-        self._client = redis.Redis.from_url(
-            url, socket_connect_timeout=connect_timeout, socket_timeout=connect_timeout
-        )
+        self._client = redis.Redis.from_url(url, **timeouts)
         self._admit = self._client.register_script(ADMIT)
         self._prefix = prefix
         self.fallback = fallback

@@ -255,16 +255,16 @@ limiter = LoginLimiter()
 async def log_in(email: str, password: str, client_address: str) -> User:
     """The user for these credentials; ValueError or TooManyAttempts with a sentence otherwise.
 
-    bcrypt runs in a thread so the event loop stays free.
+    The counting and bcrypt run in threads so the event loop stays free.
     """
     email = email.strip().lower()
     if not email or not password:
         raise ValueError("Enter your email and password.")
-    stamp = limiter.admit(email, client_address)
+    stamp = await io_bound(limiter.admit, email, client_address)  # Redis, when scaled out
     user = await io_bound(users.authenticate, email, password)
     if user is None:
         raise ValueError("Wrong email or password.")
-    limiter.succeeded(email, client_address, stamp)
+    await io_bound(limiter.succeeded, email, client_address, stamp)
     return user
 
 
