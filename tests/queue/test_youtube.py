@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlmodel import col, update
 
 from tests.fake_google import CHANNEL, FakeGoogle, fake_google
 from tests.queue.conftest import Backend
@@ -19,12 +20,14 @@ from viralclipper import cli
 from viralclipper.config import get_settings
 from viralclipper.models import youtube as store
 from viralclipper.models.clips import replace_clips
+from viralclipper.models.db import session as db_session
 from viralclipper.models.jobs import create_job
-from viralclipper.models.tables import Clip, User, YouTubeAccount, utcnow
+from viralclipper.models.tables import Clip, User, YouTubeAccount, YouTubePublication, utcnow
 from viralclipper.pipeline.media import ffmpeg_binary
 from viralclipper.pipeline.progress import PipelineError
 from viralclipper.pipeline.publish import VideoDetails
 from viralclipper.queue import youtube
+from viralclipper.queue.app import get_queue
 
 
 @pytest.fixture
@@ -131,6 +134,43 @@ def test_an_interrupted_upload_resumes_after_a_restart(
     assert done.status == "published", done.error
     assert bytes(google.uploads[session]) == data
     assert google.requests.count("POST /upload/youtube/v3/videos") == 0  # no new upload
+
+
+def left_uploading(publication_id: int, session_uri: str, idle: timedelta) -> None:
+    """What a worker that died mid-upload leaves: 'uploading', no progress for `idle`."""
+    with db_session() as db:
+        db.exec(
+            update(YouTubePublication)
+            .where(col(YouTubePublication.id) == publication_id)
+            .values(status="uploading", upload_session=session_uri, updated_at=utcnow() - idle)
+        )
+
+
+def test_an_upload_left_uploading_by_a_dead_worker_resumes_when_a_worker_starts(
+    backend: Backend, user: User, google: FakeGoogle, tmp_path: Path
+):
+    account = connect(user)
+    clip = make_clip(user, tmp_path)
+    data = Path(clip.video_path).read_bytes()
+    details = youtube.suggested_details(clip)
+    stalled = youtube.publish(user.id, clip.id, account.id, details)
+    moving = youtube.publish(user.id, clip.id, account.id, details)
+    get_queue().huey.flush()  # the dead worker had taken the task; the other worker has its own
+    # Its worker died after YouTube confirmed the first 1000 bytes; nobody restarted it.
+    session = f"{google.base}/upload/session/1"
+    google.uploads[session] = bytearray(data[:1000])
+    google.videos.append({})
+    left_uploading(stalled.id, session, youtube.STALLED_AFTER + timedelta(minutes=1))
+    # another worker's upload, moving a minute ago: not to be taken from it
+    left_uploading(moving.id, f"{google.base}/upload/session/other", timedelta(minutes=1))
+
+    backend.start_worker()  # its start-up recovery
+    done = wait_published(stalled.id, backend)
+    assert done.status == "published", done.error
+    assert bytes(google.uploads[session]) == data
+    assert google.requests.count("POST /upload/youtube/v3/videos") == 0  # resumed, not restarted
+    assert store.get_publication(moving.id).status == "uploading"  # type: ignore[union-attr]
+    assert youtube.requeue_stalled_uploads() == []  # taken once
 
 
 def test_expired_tokens_refresh_and_revoked_ones_ask_to_reconnect(

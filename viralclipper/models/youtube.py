@@ -188,6 +188,51 @@ def update_publication(publication_id: int, **fields: Any) -> YouTubePublication
         return db.get_one(YouTubePublication, publication_id, populate_existing=True)
 
 
+def claim_publication(publication_id: int) -> bool:
+    """Start a queued publication's upload: True for the one caller that moved it from queued to
+    uploading (a second task for it, or one for a publication no longer queued, gets False)."""
+    return _move_publication(
+        publication_id,
+        col(YouTubePublication.status) == "queued",
+        status="uploading",
+        error=None,
+    )
+
+
+def stalled_uploads(before: datetime) -> list[int]:
+    """Publications uploading without progress since `before` (oldest first)."""
+    query = (
+        select(YouTubePublication.id)
+        .where(col(YouTubePublication.status) == "uploading")
+        .where(col(YouTubePublication.updated_at) < before)
+        .order_by(col(YouTubePublication.updated_at))
+    )
+    with session() as db:
+        return list(db.exec(query).all())
+
+
+def requeue_stalled(publication_id: int, before: datetime) -> bool:
+    """Queue a stalled upload again (its resumable session kept); True for the one caller that
+    did, False when it moved meanwhile."""
+    return _move_publication(
+        publication_id,
+        col(YouTubePublication.status) == "uploading",
+        col(YouTubePublication.updated_at) < before,
+        status="queued",
+    )
+
+
+def _move_publication(publication_id: int, *conditions: Any, **fields: Any) -> bool:
+    """Change the publication only while `conditions` hold, in one statement: True if it did."""
+    statement = (
+        update(YouTubePublication)
+        .where(col(YouTubePublication.id) == publication_id, *conditions)
+        .values(updated_at=utcnow(), **fields)
+    )
+    with session() as db:
+        return db.exec(statement).rowcount == 1
+
+
 def publications_of(clip_ids: list[int]) -> dict[int, list[YouTubePublication]]:
     """Each clip's publications, newest first, in one query."""
     query = (

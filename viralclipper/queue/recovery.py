@@ -1,5 +1,6 @@
 """Crash recovery: jobs whose worker stopped beating are put back on the queue, and resume from
-the last stage they finished. Runs at every worker start and then periodically."""
+the last stage they finished; so are YouTube uploads that stopped moving (they resume where
+YouTube last confirmed). Runs at every worker start and then periodically."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from viralclipper.models import jobs
 from viralclipper.queue.app import get_queue
 from viralclipper.queue.events import publish
 from viralclipper.queue.health import WorkerBeats
+from viralclipper.queue.youtube import requeue_stalled_uploads
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,9 @@ def recover_stale_jobs() -> list[int]:
     requeued += requeue_forgotten(stale_after)
     if requeued:
         log.warning("re-queued stale jobs %s", requeued)
+    uploads = requeue_stalled_uploads()
+    if uploads:
+        log.warning("re-queued stalled YouTube uploads %s", uploads)
     return requeued
 
 

@@ -252,9 +252,8 @@ def run_publication(publication_id: int, sleep: Callable[[float], None] = time.s
     """The `publish_clip` task: upload one publication's clip, recording progress, the resumable
     session (kept for a retry after a failure or a worker restart) and the outcome."""
     publication = store.get_publication(publication_id)
-    if publication is None or publication.status == "published":
-        return
-    store.update_publication(publication_id, status="uploading", error=None)
+    if publication is None or not store.claim_publication(publication_id):
+        return  # gone, published, failed, or another task of it has it
     try:
         video_id = _upload(publication, sleep)
     except ConsentRevoked as exc:
@@ -281,6 +280,17 @@ def run_publication(publication_id: int, sleep: Callable[[float], None] = time.s
             upload_session=None,
             published_at=utcnow(),
         )
+
+
+def requeue_stalled_uploads() -> list[int]:
+    """Queue again the uploads whose worker stopped (no progress for STALLED_AFTER): they resume
+    where YouTube last confirmed. Crash recovery runs it at every worker start and periodically.
+    Returns the re-queued publication ids."""
+    before = utcnow() - STALLED_AFTER
+    requeued = [p for p in store.stalled_uploads(before) if store.requeue_stalled(p, before)]
+    for publication_id in requeued:
+        _enqueue(publication_id)
+    return requeued
 
 
 def _failed(publication_id: int, message: str, keep_session: bool) -> None:
