@@ -49,6 +49,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After each test, what survives it joins the frozen objects: the collection that follows
+    walks only what is newer, the test's garbage (and gc.freeze() in pytest_collection_finish)."""
+    yield
+    gc.collect()
+    gc.freeze()
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in item.iter_markers():
         if marker.name in NEEDS:
