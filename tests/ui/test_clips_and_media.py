@@ -138,3 +138,49 @@ async def test_vertical_clips_show_as_a_grid_of_tiles_that_open_a_player(user: U
     assert player.props["src"].startswith(f"/media/clips/{tall_clip.id}.mp4")
     assert player.style["aspect-ratio"] == "9 / 16"
     await user.should_see(marker=f"clip-{tall_clip.id}-favourite")
+
+
+def card_ids(user: User, clip_ids: list[int]) -> dict[int, int]:
+    """The element id of each clip's card in the gallery, by clip id (absent: not shown)."""
+    with user:
+        return {
+            clip_id: card.id
+            for clip_id in clip_ids
+            for card in ElementFilter(marker=f"clip-{clip_id}")
+        }
+
+
+async def test_the_gallery_redraws_only_the_cards_of_clips_that_changed(user: User) -> None:
+    account = await logged_in(user)
+    first = make_completed_job(account.id, "Alpha", scores=(91, 50))
+    best, worst = (clip.id for clip in clips.list_clips(job_id=first.id, order="score"))
+    await user.open("/clips")
+    await user.should_see("2 clips")
+    before = card_ids(user, [best, worst])
+
+    user.find(marker=f"clip-{best}-favourite").click()  # an edit: the gallery reads again
+    await wait_for_async(lambda: card_ids(user, [best])[best] != before[best])
+    assert card_ids(user, [worst]) == {worst: before[worst]}
+    best_card = card_ids(user, [best])[best]
+
+    second = make_completed_job(account.id, "Beta", scores=(70,))  # completes: heard live
+    await user.should_see("3 clips", retries=30)
+    [new] = [clip.id for clip in clips.list_clips(job_id=second.id)]
+    assert card_ids(user, [best, worst]) == {best: best_card, worst: before[worst]}
+    with user:
+        [grid] = [g for g in ElementFilter(kind=ui.grid) if "grid-cols-2" in g.classes]
+    cards = {f"clip-{clip_id}" for clip_id in (best, worst, new)}
+    shown = [
+        marker
+        for cell in grid.default_slot.children
+        for element in cell.descendants(include_self=True)
+        for marker in element._markers
+        if marker in cards
+    ]
+    assert shown == [f"clip-{best}", f"clip-{new}", f"clip-{worst}"]  # best first
+
+    user.find(marker=f"clip-{new}-delete").click()
+    await user.should_see(marker="confirm", retries=30)
+    user.find(marker="confirm").click()
+    await user.should_see("2 clips", retries=30)
+    assert card_ids(user, [best, worst, new]) == {best: best_card, worst: before[worst]}

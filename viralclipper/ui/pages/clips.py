@@ -14,6 +14,7 @@ from viralclipper.models.jobs import JobStatus
 from viralclipper.models.tables import Clip, Job, User
 from viralclipper.queue.transport import JobUpdate
 from viralclipper.ui.auth import protected_page
+from viralclipper.ui.clip_cells import ClipCells, card_key
 from viralclipper.ui.clip_editor import ClipEditor, RenderWatch
 from viralclipper.ui.clip_tiles import TILE_GRID, WIDE_CARD, vertical_tile
 from viralclipper.ui.components import clip_grid, empty_state, is_vertical, job_choice
@@ -111,6 +112,7 @@ class Gallery:
         self.drawings = 0  # counts reloads, so an outdated read is not drawn
         self.reload_soon = live.debounced(self.reload)
         self.renders = RenderWatch(live, self.reload)
+        self.cells = ClipCells(self.cell)
         live.on_update(self.on_update)
 
     async def reload(self) -> None:
@@ -118,10 +120,26 @@ class Gallery:
         self.drawings += 1
         drawing = self.drawings
         data = await io_bound(read_page, self.user.id, replace(self.filters))
-        if drawing == self.drawings:  # else a later reload (e.g. a new filter) draws instead
-            self.data = data
-            self.filters.page = data.page
-            await self.grid.refresh()
+        if drawing != self.drawings:  # a later reload (e.g. a new filter) draws instead
+            return
+        old, self.data = self.data, data
+        self.filters.page = data.page
+        if old is None or grid_layout(old) != grid_layout(data):
+            self.grid.refresh()
+            return
+        self.counts.refresh()
+        self.pager.refresh()
+        self.cells.update(data.clips, lambda clip: self.cell_changed(old, data, clip))
+
+    def cell_changed(self, old: GalleryPage, new: GalleryPage, clip: Clip) -> bool:
+        """Whether the clip's cell shows something else now (its render percentage apart,
+        set in place)."""
+        was = {shown.id: shown for shown in old.clips}[clip.id]
+        if cell_key(old, was) != cell_key(new, clip):
+            return True
+        if clip.render_progress != was.render_progress:
+            self.renders.show(clip.id, clip.render_progress)
+        return False
 
     def build(self, job_options: dict[int, str]) -> None:
         self.publisher = PublishDialog(self.user)
@@ -166,27 +184,46 @@ class Gallery:
                     else "No clips yet: they appear here when a job completes.",
                 )
             return
-        total = data.total
+        self.counts()
+        self.renders.clear()
+        self.cells.draw(
+            ui.grid().classes(TILE_GRID) if grid_layout(data)[1] else clip_grid(), data.clips
+        )
+        self.pager()
+
+    @ui.refreshable_method
+    def counts(self) -> None:
+        data = self.data
+        assert data is not None
         with ui.row().classes("w-full items-center -mb-3"):
-            ui.label(f"{total} clip{'s' if total != 1 else ''}").classes("text-sm text-grey-7")
+            ui.label(f"{data.total} clip{'s' if data.total != 1 else ''}").classes(
+                "text-sm text-grey-7"
+            )
             ids = ",".join(str(clip.id) for clip in data.clips)
             ui.button("ZIP of these clips", icon="folder_zip").props(
                 f"flat dense no-caps href=/media/clips.zip?ids={ids} tag=a"
             ).mark("gallery-zip")
-        self.renders.clear()
-        vertical = {c.id for c in data.clips if is_vertical(c, data.jobs.get(c.job_id))}
-        with ui.grid().classes(TILE_GRID) if vertical else clip_grid():
-            for clip in data.clips:
-                if clip.id in vertical:
-                    vertical_tile(clip, self.play)
-                    continue
-                with ui.element("div").classes(WIDE_CARD if vertical else "w-full"):
-                    self.editor(clip).build()
+
+    @ui.refreshable_method
+    def pager(self) -> None:
+        data = self.data
+        assert data is not None
         if data.pages > 1:
             with ui.row().classes("w-full justify-center"):
                 ui.pagination(
                     1, data.pages, direction_links=True, value=data.page, on_change=self._paged
                 ).props("max-pages=7 boundary-numbers")
+
+    def cell(self, clip: Clip) -> ui.element:
+        """A clip's cell in the grid: a 9:16 tile, or its card (two tiles wide among tiles)."""
+        data = self.data
+        assert data is not None
+        self.renders.forget(clip.id)
+        if is_vertical(clip, data.jobs.get(clip.job_id)):
+            return vertical_tile(clip, self.play)
+        with ui.element("div").classes(WIDE_CARD if grid_layout(data)[1] else "w-full") as cell:
+            self.editor(clip).build()
+        return cell
 
     def editor(self, clip: Clip) -> ClipEditor:
         assert self.data is not None
@@ -247,3 +284,18 @@ class Gallery:
     async def _paged(self, event: events.ValueChangeEventArguments) -> None:
         self.filters.page = event.value
         await self.reload()
+
+
+def grid_layout(data: GalleryPage) -> tuple[bool, bool]:
+    """Whether there are clips, and whether some are 9:16 tiles (a grid of tiles): a change
+    here redraws the whole grid, else only the cells of clips that changed."""
+    vertical = any(is_vertical(clip, data.jobs.get(clip.job_id)) for clip in data.clips)
+    return (bool(data.clips), vertical)
+
+
+def cell_key(data: GalleryPage, clip: Clip) -> tuple[object, ...]:
+    """What a clip's cell shows: a change here redraws it."""
+    return (
+        card_key(clip, data.youtube_links.get(clip.id)),
+        is_vertical(clip, data.jobs.get(clip.job_id)),
+    )

@@ -25,6 +25,7 @@ from viralclipper.queue.transport import JobUpdate
 from viralclipper.stages import STAGE_LABELS, STAGES
 from viralclipper.ui.actions import job_action
 from viralclipper.ui.auth import protected_page
+from viralclipper.ui.clip_cells import ClipCells, card_key
 from viralclipper.ui.clip_editor import ClipEditor, RenderWatch
 from viralclipper.ui.components import (
     JobProgress,
@@ -143,7 +144,7 @@ class JobView:
         self.chip: StatusChip | None = None
         self.progress: JobProgress | None = None
         self.player: ui.video | None = None
-        self.cards: dict[int, ui.card] = {}  # each clip's card, by clip id
+        self.cards = ClipCells(self.clip_editor)
         self.publisher = PublishDialog(user)  # one for the page, at its root
         self.picked = 0.0  # the transcript line last clicked, in seconds
         self.transcript_view = TranscriptView(self.pick)
@@ -197,14 +198,11 @@ class JobView:
     def clips_section(self) -> None:
         job = self.job
         self.renders.clear()
-        self.cards.clear()
         with ui.column().classes("w-full gap-3"):
             job_clips = self.data.clips
             section_title(f"Clips ({len(job_clips)})", "video_library")
             if job_clips:
-                with clip_grid():
-                    for clip in job_clips:
-                        self.cards[clip.id] = self.clip_editor(clip)
+                self.cards.draw(clip_grid(), job_clips)
             else:
                 with ui.card().classes("w-full"):
                     empty_state(
@@ -225,18 +223,6 @@ class JobView:
             renders=self.renders,
         ).build()
 
-    def redraw_clip(self, clip: Clip) -> None:
-        """One clip's card again, where it was: the other clips' players play on."""
-        old = self.cards[clip.id]
-        grid = old.parent_slot.parent if old.parent_slot else None
-        assert grid is not None, "a clip's card is in the clip grid"
-        self.renders.forget(clip.id)
-        with grid:
-            new = self.clip_editor(clip)
-        new.move(grid, target_index=grid.default_slot.children.index(old))
-        old.delete()
-        self.cards[clip.id] = new
-
     def redraw_clips(self, old: JobPage) -> None:
         """Only what changed: the section if the clips shown did, else the cards of changed
         clips, else (a render going on) their percentages in place."""
@@ -244,8 +230,11 @@ class JobView:
             self.clips_section.refresh()
             return
         for clip, before in zip(self.data.clips, old.clips, strict=True):
-            if card_key(self.data, clip) != card_key(old, before):
-                self.redraw_clip(clip)
+            if card_key(clip, self.data.youtube_links.get(clip.id)) != card_key(
+                before, old.youtube_links.get(before.id)
+            ):
+                self.renders.forget(clip.id)
+                self.cards.redraw(clip)
             elif clip.render_progress != before.render_progress:
                 self.renders.show(clip.id, clip.render_progress)
 
@@ -591,12 +580,6 @@ class EventLog:
 def clips_layout(data: JobPage) -> tuple[object, ...]:
     """Which clips the section shows: a change here redraws it."""
     return (data.job.status in FINISHED_STATES, [clip.id for clip in data.clips])
-
-
-def card_key(data: JobPage, clip: Clip) -> tuple[object, ...]:
-    """What a clip's card shows, its render percentage apart (set in place): a change here
-    redraws the card."""
-    return (clip.model_dump(exclude={"render_progress"}), data.youtube_links.get(clip.id))
 
 
 def clip_ranges(data: JobPage) -> list[tuple[float, float]]:
