@@ -9,15 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from huey import Huey
 from huey.api import TaskWrapper
 
-from viralclipper.queue.backend import get_backend
+from viralclipper.queue.backend import Watched, get_backend
 
 
 @dataclass(frozen=True)
 class Queue:
-    huey: Huey
+    huey: Watched
     process_job: TaskWrapper
     render_clip: TaskWrapper
     send_webhook: TaskWrapper

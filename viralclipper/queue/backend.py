@@ -11,10 +11,11 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from abc import ABC, abstractmethod
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from huey import Huey, RedisHuey, SqliteHuey
 from redis import ConnectionPool
@@ -22,8 +23,46 @@ from redis.exceptions import RedisError
 
 from viralclipper.config import get_settings
 from viralclipper.models.db import database_url, is_sqlite
+from viralclipper.queue.outage import Outage
 from viralclipper.queue.transport import DatabasePoller, RedisChannel, Transport
 from viralclipper.queue.windows import MemoryWindows, RedisWindows, Windows
+
+log = logging.getLogger(__name__)
+
+
+class Watched(Huey):
+    """A Huey whose reads of the queue and the schedule (what a worker polls) note whether the
+    queue answers, so that an outage is logged once, not at every poll."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outage = Outage("the queue", log)
+
+    def dequeue(self) -> Any:
+        try:
+            task = super().dequeue()
+        except Exception as exc:
+            self.outage.failed(exc)
+            raise
+        self.outage.answered()
+        return task
+
+    def read_schedule(self, timestamp: Any = None) -> Any:
+        try:
+            tasks = super().read_schedule(timestamp)
+        except Exception as exc:
+            self.outage.failed(exc)
+            raise
+        self.outage.answered()
+        return tasks
+
+
+class WatchedSqliteHuey(Watched, SqliteHuey):
+    pass
+
+
+class WatchedRedisHuey(Watched, RedisHuey):
+    pass
 
 
 class Backend(ABC):
@@ -36,7 +75,7 @@ class Backend(ABC):
         self._windows: dict[str, Windows] = {}
 
     @abstractmethod
-    def make_huey(self) -> Huey: ...
+    def make_huey(self) -> Watched: ...
 
     @abstractmethod
     def make_transport(self) -> Transport: ...
@@ -61,10 +100,10 @@ class Embedded(Backend):
     serve_starts_worker = True
     queue_errors = (sqlite3.Error,)
 
-    def make_huey(self) -> Huey:
+    def make_huey(self) -> Watched:
         settings = get_settings()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(settings.queue_name, filename=str(settings.data_dir / "queue.db"))
+        return WatchedSqliteHuey(settings.queue_name, filename=str(settings.data_dir / "queue.db"))
 
     def make_transport(self) -> Transport:
         return _poller()
@@ -82,10 +121,12 @@ class Scaled(Backend):
         super().__init__()
         self.redis_url = redis_url
 
-    def make_huey(self) -> Huey:
+    def make_huey(self) -> Watched:
         settings = get_settings()
         pool = ConnectionPool.from_url(self.redis_url, **redis_timeouts())
-        return RedisHuey(settings.queue_name, connection_pool=pool, blocking=True, read_timeout=1)
+        return WatchedRedisHuey(
+            settings.queue_name, connection_pool=pool, blocking=True, read_timeout=1
+        )
 
     def make_transport(self) -> Transport:
         return RedisChannel(

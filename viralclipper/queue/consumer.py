@@ -16,6 +16,7 @@ from viralclipper.models import upgrade_database
 from viralclipper.models.db import dispose_engines
 from viralclipper.queue.app import get_queue
 from viralclipper.queue.cleanup import clean_cache_safely
+from viralclipper.queue.outage import quiet_huey_polls
 from viralclipper.queue.recovery import RecoveryLoop, recover_when_possible
 
 
@@ -24,6 +25,7 @@ def run_worker(workers: int | None = None, worker_type: str | None = None) -> No
     settings = get_settings()
     lower_priority(settings.worker_niceness)
     configure_logging(logging.INFO)
+    quiet_huey_polls()
     upgrade_database()
     queue = get_queue()
     recover_when_possible()

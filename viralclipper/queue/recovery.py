@@ -10,11 +10,15 @@ import threading
 from viralclipper.config import get_settings
 from viralclipper.models import jobs
 from viralclipper.queue.app import get_queue
+from viralclipper.queue.backend import get_backend
 from viralclipper.queue.events import publish
 from viralclipper.queue.health import WorkerBeats
+from viralclipper.queue.outage import Outage
 from viralclipper.queue.youtube import requeue_stalled_uploads
 
 log = logging.getLogger(__name__)
+# this process's recovery checks failing for another reason than the queue (the database)
+RECOVERY = Outage("the recovery check", log)
 
 
 def recover_stale_jobs() -> list[int]:
@@ -65,11 +69,17 @@ def requeue_forgotten(older_than_seconds: float) -> list[int]:
 
 def recover_when_possible() -> None:
     """`recover_stale_jobs`, logging instead of raising when the queue or the database is away
-    (the next periodic check tries again)."""
+    (the next periodic check tries again): once per outage, the queue's with the worker's own."""
+    queue = get_queue().huey.outage
     try:
         recover_stale_jobs()
-    except Exception:
-        log.exception("recovery check failed")
+    except get_backend().queue_errors as exc:
+        queue.failed(exc)
+    except Exception as exc:
+        RECOVERY.failed(exc)
+    else:
+        queue.answered()  # it asked the queue how many tasks wait
+        RECOVERY.answered()
 
 
 class RecoveryLoop:
