@@ -47,6 +47,29 @@ FOREIGN_ENV = (
     "PYTEST_CURRENT_TEST",
 )
 
+# The row of the (only) job on the jobs page: its status chip and its progress percentage.
+JOB_ROW_STATE = """
+const chip = document.querySelector('.q-chip .q-chip__content');
+const bar = document.querySelector('.q-linear-progress');
+if (!chip || !bar) return null;
+return [chip.textContent.trim(), bar.parentElement.textContent.trim()];
+"""
+
+
+class JobRow:
+    """The (only) job's row on the jobs page, read on each call of `completed()`; `seen` keeps
+    each (status, percentage) it showed, in order."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.seen: list[tuple[str, str]] = []
+
+    def completed(self) -> bool:
+        state = self.browser.execute_script(JOB_ROW_STATE)
+        if state and (not self.seen or self.seen[-1] != tuple(state)):
+            self.seen.append(tuple(state))
+        return bool(state) and state[0] == "completed"
+
 
 def browser_missing() -> str | None:
     """Why a browser test cannot run here, or None when it can."""
@@ -133,14 +156,16 @@ class AppServer:
 
 
 @contextmanager
-def app_server(data_dir: Path, port: int | None = None, **settings: str) -> Iterator[AppServer]:
+def app_server(
+    data_dir: Path, port: int | None = None, name: str = "server", **settings: str
+) -> Iterator[AppServer]:
     """`python -m viralclipper serve` on `port` (default: a free one) in embedded mode (it starts
-    its own worker)."""
+    its own worker) unless `settings` hold REDIS_URL; it logs to `name`.log in the data dir."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENV}
     env.update(FAST_JOBS, VIRALCLIPPER_DATA_DIR=str(data_dir), **settings)
-    log = data_dir / "server.log"
+    log = data_dir / f"{name}.log"
     with open(log, "w") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "viralclipper", "serve", "--host", "127.0.0.1"]

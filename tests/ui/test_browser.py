@@ -13,6 +13,7 @@ from tests.http_server import VideoServer, serve_directory
 from tests.machine import require
 from tests.ui.browser import (
     AppServer,
+    JobRow,
     app_server,
     chromium,
     descendants,
@@ -27,13 +28,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
 ]
-# The row of the (only) job on the jobs page: its status chip and its progress percentage.
-JOB_ROW_STATE = """
-const chip = document.querySelector('.q-chip .q-chip__content');
-const bar = document.querySelector('.q-linear-progress');
-if (!chip || !bar) return null;
-return [chip.textContent.trim(), bar.parentElement.textContent.trim()];
-"""
 PLAY = "const v = arguments[0]; v.muted = true; v.play(); return true;"
 # the first clip's player, once its file is not `arguments[0]`: play it, return its duration
 PLAY_NEW = """
@@ -87,20 +81,16 @@ def test_register_submit_watch_play_and_download(
         click_button("auto_awesomeMake clips")
 
         # the row moves live, without a reload, until the job completes
-        seen: list[tuple[str, str]] = []
-
-        def completed() -> bool:
-            state = browser.execute_script(JOB_ROW_STATE)
-            if state and (not seen or seen[-1] != tuple(state)):
-                seen.append(tuple(state))
-            return bool(state) and state[0] == "completed"
-
+        row = JobRow(browser)
         wait_for(
-            completed, 120, "the job to complete", details=lambda: f"{seen}\n{server.output()}"
+            row.completed,
+            120,
+            "the job to complete",
+            details=lambda: f"{row.seen}\n{server.output()}",
         )
         assert browser.execute_script("return window.stillThisPage === true"), "the page reloaded"
-        assert len({percent for _, percent in seen}) >= 2, seen
-        assert len(seen) >= 3, f"expected to see the job move through states: {seen}"
+        assert len({percent for _, percent in row.seen}) >= 2, row.seen
+        assert len(row.seen) >= 3, f"expected to see the job move through states: {row.seen}"
         assert "short-talk" in browser.page_source  # the title from the download
 
         # open the job, play its best clip
