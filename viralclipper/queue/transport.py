@@ -122,6 +122,7 @@ class RedisChannel:
         self, url: str, prefix: str, timeouts: dict[str, float], fallback: DatabasePoller
     ) -> None:
         self._client = redis.Redis.from_url(url, **timeouts)
+        self._timeout = timeouts["socket_timeout"]
         self._prefix = f"{prefix}:{CHANNEL_PREFIX}"
         self.fallback = fallback
         self._polling = False
@@ -161,13 +162,24 @@ class RedisChannel:
             return False
 
     def _listen_redis(self, deliver: Deliver, ready: threading.Event, stop: threading.Event):
+        """Hear updates until `stop`; raises when Redis goes away, or stops answering: an idle
+        subscriber hears nothing either way, so after a quiet `socket_timeout` it pings, and
+        Redis must answer (the subscription's confirmation, or the pong) within another."""
         pubsub = self._client.pubsub()
         try:
             pubsub.psubscribe(f"{self._prefix}*")
+            awaiting, quiet_since = True, time.monotonic()
             while not stop.is_set():
                 message = pubsub.get_message(timeout=0.5)
                 if message is None:
+                    if time.monotonic() - quiet_since < self._timeout:
+                        continue
+                    if awaiting:
+                        raise redis.TimeoutError("Redis stopped answering the subscriber")
+                    pubsub.ping()
+                    awaiting, quiet_since = True, time.monotonic()
                     continue
+                awaiting, quiet_since = False, time.monotonic()
                 if message["type"] == "psubscribe":
                     if self._polling:  # what changed between the last poll and now
                         self.fallback.poll_once(deliver)
