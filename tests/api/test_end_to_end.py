@@ -26,10 +26,13 @@ from viralclipper.queue.events import publish
 class EventStream:
     """GET /api/v1/events read on a thread; `events` collects each event's data."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, last_event_id: str | None = None) -> None:
         self.url = url
         self.headers = {"Authorization": f"Bearer {token}"}
+        if last_event_id is not None:
+            self.headers["Last-Event-ID"] = last_event_id
         self.events: list[dict] = []
+        self.ids: list[str] = []  # each event's id, as sent
         self.listening = threading.Event()
         self.client = httpx.Client(timeout=httpx.Timeout(10, read=None))
         self.thread = threading.Thread(target=self._read, daemon=True)
@@ -45,6 +48,8 @@ class EventStream:
             for line in response.iter_lines():
                 if line.startswith(": listening"):
                     self.listening.set()
+                elif line.startswith("id: "):
+                    self.ids.append(line.removeprefix("id: "))
                 elif line.startswith("data: "):
                     self.events.append(json.loads(line.removeprefix("data: ")))
 
@@ -65,8 +70,10 @@ class EventStream:
 
 
 @contextmanager
-def event_stream(server: AppServer, token: str) -> Iterator[EventStream]:
-    stream = EventStream(server.url("/api/v1/events"), token)
+def event_stream(
+    server: AppServer, token: str, last_event_id: str | None = None
+) -> Iterator[EventStream]:
+    stream = EventStream(server.url("/api/v1/events"), token, last_event_id)
     stream.thread.start()
     try:
         assert stream.listening.wait(15), "the event stream did not open"
@@ -149,3 +156,17 @@ def test_a_progress_update_reaches_the_stream_within_a_second(backend: Backend) 
         wait_for(lambda: stream.seen(mine.id, progress=42.0), 1.0, "the update within 1 s")
         assert stream.seen(mine.id)["current_step"] == "downloading the video"
         assert not stream.seen(theirs.id)  # only the token owner's jobs
+
+
+def test_a_reconnection_with_last_event_id_gets_what_it_missed(backend: Backend) -> None:
+    user_id, token = token_for("ann@example.com")
+    seen, missed = (jobs.create_job(user_id, f"http://127.0.0.1:9/{n}.mp4", {}) for n in "ab")
+    with served(backend) as server:
+        with event_stream(server, token) as stream:
+            publish(jobs.set_progress(seen.id, 10.0, "downloading the video"))
+            wait_for(lambda: stream.seen(seen.id, progress=10.0), 5, "the first update")
+            last_id = stream.ids[-1]
+        publish(jobs.set_progress(missed.id, 55.0, "downloading the video"))  # while away
+        with event_stream(server, token, last_event_id=last_id) as again:
+            wait_for(lambda: again.seen(missed.id, progress=55.0), 5, "the update it missed")
+            assert not again.seen(seen.id)  # what it got before is not sent again

@@ -7,13 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from viralclipper.api.auth import TokenUser
+from viralclipper.models import jobs
 from viralclipper.queue.events import subscribe
 from viralclipper.queue.transport import JobUpdate
 
@@ -30,11 +32,27 @@ def _event(update: JobUpdate) -> str:
     return f"event: job\nid: {update.id}-{update.updated_at}\ndata: {data}\n\n"
 
 
+def missed(user_id: int, last_event_id: str | None) -> list[JobUpdate]:
+    """Each of the user's jobs as it is now that changed after the event `last_event_id` (an
+    `_event` id: the job's id, then its updated_at), oldest change first; none without one."""
+    stamp = (last_event_id or "").partition("-")[2]
+    try:
+        since = datetime.fromisoformat(stamp)
+    except ValueError:
+        return []
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return [JobUpdate.of(job) for job in jobs.jobs_updated_since(since, user_id)]
+
+
 @router.get("/events", response_class=StreamingResponse, responses=SSE)
-async def events(user: TokenUser) -> StreamingResponse:
+async def events(
+    user: TokenUser, last_event_id: Annotated[str | None, Header()] = None
+) -> StreamingResponse:
     """Each change of one of your jobs as an `event: job` whose data is the job's id, status,
     progress, current_step, error_message, title and updated_at (JSON); a comment line every
-    15 s keeps the connection open. A `completed` status means its clips are ready."""
+    15 s keeps the connection open. A `completed` status means its clips are ready. A
+    reconnection with `Last-Event-ID` first gets each job, as it is now, that changed after
+    that event."""
     loop = asyncio.get_running_loop()
     updates: asyncio.Queue[JobUpdate] = asyncio.Queue(maxsize=BACKLOG)
 
@@ -48,10 +66,14 @@ async def events(user: TokenUser) -> StreamingResponse:
             loop.call_soon_threadsafe(put, update)
 
     unsubscribe = await run_in_threadpool(subscribe, user.id, deliver)
+    # read after subscribing, so a change made meanwhile is sent (maybe twice) rather than lost
+    replayed = await run_in_threadpool(missed, user.id, last_event_id)
 
     async def stream() -> AsyncIterator[str]:
         try:
             yield "retry: 2000\n: listening\n\n"
+            for update in replayed:
+                yield _event(update)
             while True:
                 try:
                     update = await asyncio.wait_for(updates.get(), KEEP_ALIVE_SECONDS)
