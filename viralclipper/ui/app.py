@@ -24,6 +24,9 @@ from viralclipper.ui.upload_limit import UploadLimit
 
 log = logging.getLogger(__name__)
 PAGES = (login, account, dashboard, jobs, job_detail, clips, settings)
+# On Ctrl+C or `docker stop`, open requests get this long to finish before they are cut: an API
+# client's event stream never ends by itself, and without a limit the server waited for it forever.
+SHUTDOWN_GRACE_SECONDS = 5
 FAVICON = (
     "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><rect width='24' height='24' "
     "rx='5' fill='#5b4bdb'/><path d='M9 7.5v9l7-4.5z' fill='white'/></svg>"
@@ -103,4 +106,5 @@ def run(host: str | None = None, port: int | None = None) -> None:
         reload=False,
         show=False,
         reconnect_timeout=10.0,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
