@@ -17,7 +17,7 @@ from starlette.responses import StreamingResponse
 from viralclipper.api.auth import TokenUser
 from viralclipper.models import jobs
 from viralclipper.queue.events import subscribe
-from viralclipper.queue.transport import JobUpdate
+from viralclipper.queue.transport import SQLITE_OVERLAP, JobUpdate
 
 router = APIRouter(tags=["events"])
 KEEP_ALIVE_SECONDS = 15.0
@@ -29,24 +29,32 @@ SSE: dict[int | str, dict[str, Any]] = {
 
 def _event(update: JobUpdate) -> str:
     data = update.model_dump_json(exclude={"status_changed", "user_id"})
-    return f"event: job\nid: {update.id}-{update.updated_at}\ndata: {data}\n\n"
+    return f"event: job\nid: {_event_id(update)}\ndata: {data}\n\n"
+
+
+def _event_id(update: JobUpdate) -> str:
+    return f"{update.id}-{update.updated_at}"
 
 
 def missed(user_id: int, last_event_id: str | None) -> list[JobUpdate]:
-    """Each of the user's jobs as it is now that changed after the event `last_event_id` (an
-    `_event` id: the job's id, then its updated_at), oldest change first; none without one."""
+    """Each of the user's jobs as it is now that may have changed after the event
+    `last_event_id` (an `_event` id: the job's id, then its updated_at), oldest change first;
+    none without one. A change is stamped before it commits, and on SQLite it can commit seconds
+    after a later-stamped one: the window starts that much earlier (a job sent again is harmless,
+    an event carries its whole state), leaving out only the event the client named itself."""
     stamp = (last_event_id or "").partition("-")[2]
     try:
         since = datetime.fromisoformat(stamp)
     except ValueError:
         return []
     since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    return [JobUpdate.of(job) for job in jobs.jobs_updated_since(since, user_id)]
+    changed = map(JobUpdate.of, jobs.jobs_updated_since(since - SQLITE_OVERLAP, user_id))
+    return [update for update in changed if _event_id(update) != last_event_id]
 
 
 @router.get("/events", response_class=StreamingResponse, responses=SSE)
 async def events(
-    user: TokenUser, last_event_id: Annotated[str | None, Header()] = None
+    user: TokenUser, last_event_id: Annotated[str | None, Header(max_length=100)] = None
 ) -> StreamingResponse:
     """Each change of one of your jobs as an `event: job` whose data is the job's id, status,
     progress, current_step, error_message, title and updated_at (JSON); a comment line every
