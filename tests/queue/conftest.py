@@ -92,9 +92,14 @@ class Backend:
         return self.worker_logs()[-4000:]
 
 
-@pytest.fixture(
-    params=["embedded", pytest.param("scaled", marks=[pytest.mark.postgres, pytest.mark.redis])]
-)
+SCALED_PARAM = pytest.param("scaled", marks=[pytest.mark.postgres, pytest.mark.redis])
+# for a test whose behaviour does not depend on the backend: it runs on one, and its commit
+# names the test that covers the other backend's path
+EMBEDDED = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+SCALED = pytest.mark.parametrize("backend", [SCALED_PARAM], indirect=True)
+
+
+@pytest.fixture(params=["embedded", SCALED_PARAM])
 def backend(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Backend]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.http_server import VideoServer
-from tests.queue.conftest import Backend, wait_for_status
+from tests.queue.conftest import SCALED, Backend, wait_for_status
 from tests.ui.browser import app_server, descendants
 from tests.waiting import wait_for
 from viralclipper.models import jobs
@@ -39,6 +39,7 @@ def command_line(pid: int) -> str:
         return ""
 
 
+@SCALED
 def test_a_worker_and_its_ffmpeg_run_at_the_lower_priority(
     backend: Backend, user: User, site: VideoServer, monkeypatch: pytest.MonkeyPatch
 ):

@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.http_server import VideoServer
 from tests.lifecycle import run_to
 from tests.pipeline.fake_llm import FakeLLM, Reply, answer_from_prompt
-from tests.queue.conftest import Backend, wait_for_status
+from tests.queue.conftest import SCALED, Backend, wait_for_status
 from tests.waiting import wait_for
 from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs, runs
@@ -123,6 +123,7 @@ def ready_in_open_run(job_id: int) -> list[clips.Clip]:
     return ready if ready and all(Path(c.video_path).is_file() for c in ready) else []
 
 
+@SCALED
 def test_a_runs_clips_are_published_one_by_one_best_first(
     backend: Backend, user: User, site: VideoServer
 ):

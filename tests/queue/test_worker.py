@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.http_server import VideoServer
-from tests.queue.conftest import Backend, wait_for_status
+from tests.queue.conftest import EMBEDDED, SCALED, Backend, wait_for_status
 from tests.waiting import wait_for
 from viralclipper.models import clips, jobs
 from viralclipper.models.instance import save_instance_settings
@@ -120,6 +120,7 @@ def test_a_subscriber_sees_the_states_in_order(backend: Backend, user: User, sit
         assert {"downloading", "transcribing", "slicing"} <= set(seen)
 
 
+@SCALED
 def test_a_failing_stage_leaves_a_readable_failure_and_keeps_finished_work(
     backend: Backend, user: User, site: VideoServer, monkeypatch: pytest.MonkeyPatch
 ):
@@ -164,6 +165,7 @@ def test_a_404_fails_in_the_download_and_is_not_retried(
     assert jobs.get_job(job.id).status == "failed"
 
 
+@EMBEDDED
 def test_one_clip_is_rendered_again_and_a_deleted_job_leaves_no_files(
     backend: Backend, user: User, site: VideoServer
 ):

@@ -17,7 +17,7 @@ import pytest
 
 from tests.http_server import VideoServer, serve_directory
 from tests.machine import require
-from tests.queue.conftest import Backend, wait_for_status
+from tests.queue.conftest import EMBEDDED, Backend, wait_for_status
 from tests.ui.browser import AppServer, app_server, chromium
 from tests.waiting import wait_for
 from viralclipper.config import get_settings
@@ -28,7 +28,6 @@ from viralclipper.pipeline.sample import SampleTalk
 from viralclipper.queue import api, cleanup
 from viralclipper.queue.runner import job_dir
 
-EMBEDDED = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 EMAIL = "ann@example.com"
 PASSWORD = "correct horse battery"
 

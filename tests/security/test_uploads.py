@@ -14,7 +14,7 @@ import pytest
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User as SimulatedUser
 
-from tests.queue.conftest import Backend, wait_for_status
+from tests.queue.conftest import SCALED, Backend, wait_for_status
 from tests.ui.conftest import logged_in
 from tests.ui.conftest import user as browser  # noqa: F401 - the simulated browser fixture
 from viralclipper.config import get_settings
@@ -167,6 +167,7 @@ def test_a_worker_refuses_a_playlist_swapped_in_after_submission(
     assert clips.list_clips(job_id=job.id) == [] and failed.transcript_path is None
 
 
+@SCALED
 def test_a_plain_upload_still_completes(backend: Backend, user: User, short_talk: SampleTalk):
     upload = uploads_dir() / "talk.mp4"
     shutil.copy(short_talk.path, upload)
