@@ -15,6 +15,7 @@ from viralclipper.models import jobs, stats
 from viralclipper.models.tables import utcnow
 from viralclipper.queue.app import get_queue
 from viralclipper.queue.backend import get_backend
+from viralclipper.queue.outage import Outage
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +120,15 @@ class WorkerBeats:
     def __init__(self) -> None:
         self.name = worker_name()
         self.started_at = utcnow()
+        self.outage = Outage("the database (this worker's heartbeat)", log)
 
     def beat(self) -> None:
         try:
             stats.worker_beat(self.name, self.started_at)
-        except Exception:
-            log.warning("could not record this worker's heartbeat", exc_info=True)
+        except Exception as exc:
+            self.outage.failed(exc)  # one line while it stays down, not a traceback per beat
+        else:
+            self.outage.answered()
 
     def gone(self) -> None:
         try:
