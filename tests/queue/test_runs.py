@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.http_server import VideoServer
 from tests.lifecycle import run_to
 from tests.pipeline.fake_llm import FakeLLM, Reply, answer_from_prompt
-from tests.queue.conftest import SCALED, Backend, wait_for_status
+from tests.queue.conftest import EMBEDDED, SCALED, Backend, wait_for_status
 from tests.waiting import wait_for
 from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs, runs
@@ -39,6 +39,7 @@ def latest_run(job_id: int) -> runs.RunSummary:
     return runs.list_runs(job_id)[0]
 
 
+@EMBEDDED
 def test_reanalysis_runs_never_cost_the_job_its_clips(
     backend: Backend, user: User, site: VideoServer
 ):
