@@ -64,6 +64,7 @@ return {
   fields: fields,
   capitalised: [...document.querySelectorAll('.q-btn')]
     .filter((b) => getComputedStyle(b).textTransform === 'uppercase').map((b) => b.innerText),
+  background: getComputedStyle(document.body).backgroundColor,
   scrollers: scrollers,
 };
 """
@@ -179,6 +180,7 @@ def test_page_fits_a_phone(phone: Phone, page: Page) -> None:
     assert found["scroll_width"] <= found["inner_width"], found
     assert not found["scrollers"], f"parts of the page scroll sideways: {found}"
     assert not found["capitalised"], "button labels are shown as written (sentence case)"
+    assert found["background"] == "rgb(250, 250, 250)", "the app's grey page (Quasar's grey-1)"
     if page.header:
         assert found["header_height"] <= MAX_HEADER_PX, found
     if page.url_box:

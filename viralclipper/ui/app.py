@@ -17,7 +17,7 @@ from viralclipper.models.instance import instance_secret
 from viralclipper.queue.backend import get_backend
 from viralclipper.ui import auth, element_cost, media, youtube
 from viralclipper.ui.errors import register_error_handlers
-from viralclipper.ui.frame import APP_NAME
+from viralclipper.ui.frame import APP_NAME, apply_theme
 from viralclipper.ui.headers import SecurityHeaders
 from viralclipper.ui.pages import account, clips, dashboard, job_detail, jobs, login, settings
 from viralclipper.ui.upload_limit import UploadLimit
@@ -40,6 +40,7 @@ def setup() -> None:
     app.add_middleware(UploadLimit)
     app.add_middleware(SecurityHeaders)  # added last: outside the others, on every response
     register_error_handlers()
+    apply_theme()
     auth.limiter.clear()  # a fresh app starts with no lock-outs
     auth.register_routes()
     for page in PAGES:

@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from viralclipper.ui.auth import current_user
 from viralclipper.ui.components import not_found
-from viralclipper.ui.frame import apply_theme, centered_card, frame
+from viralclipper.ui.frame import centered_card, frame
 from viralclipper.ui.headers import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,6 @@ SENTENCE = "Something went wrong on our side; the error was logged. Please try a
 
 def error_page() -> None:
     """The page shown when building a page failed (NiceGUI logs the traceback)."""
-    apply_theme()
     with ui.column().classes("w-full items-center p-20 gap-4"):
         ui.icon("error_outline", size="xl", color="negative")
         ui.label(SENTENCE).classes("text-h6 text-center").mark("server-error")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from nicegui import context, ui
+from nicegui import app, context, ui
 
 from viralclipper.models.tables import User
 from viralclipper.ui.auth import end_session
@@ -26,26 +26,27 @@ BRAND_COLORS = {
     "negative": "#dc2626",
 }
 
-# Every page: button labels as written (sentence case; Quasar capitalises them by default), and a
-# toast's buttons in the toast's own text colour (Quasar draws them in the primary colour: purple
-# on the red of an error).
+# Every page: a light grey page (Quasar's grey-1), button labels as written (sentence case; Quasar
+# capitalises them by default), and a toast's buttons in the toast's own text colour (Quasar draws
+# them in the primary colour: purple on the red of an error).
 THEME_CSS = """
+body { background: #fafafa; }
 .q-btn, .q-tab { text-transform: none; }
 .q-notification__actions { color: inherit; }
 """
 
 
 def apply_theme() -> None:
-    ui.colors(**BRAND_COLORS)
-    ui.add_css(THEME_CSS)
-    ui.query("body").classes("bg-grey-1")
+    """The colours and CSS of every page, set once for the app: in each page's HTML head, not
+    three elements built on every page load."""
+    app.colors(**BRAND_COLORS)
+    ui.add_css(THEME_CSS, shared=True)
 
 
 @contextmanager
 def frame(title: str, user: User, live: LiveJobs | None = None) -> Iterator[LiveJobs]:
     """Header and navigation around the page content; yields the page's live job updates
     (`live`, made before the page read what it shows, or new here)."""
-    apply_theme()
     ui.page_title(f"{title} · {APP_NAME}")
     path = context.client.page.path
     items = NAVIGATION + ([("Users", "/users", "group")] if user.is_admin else [])
@@ -134,7 +135,6 @@ async def log_out() -> None:
 @contextmanager
 def centered_card(title: str, subtitle: str | None = None) -> Iterator[ui.card]:
     """The frame of the pages without a session: login, register."""
-    apply_theme()
     ui.page_title(f"{title} · {APP_NAME}")
     with ui.column().classes("w-full min-h-[85vh] items-center justify-center p-4 gap-4"):
         with ui.row().classes("items-center gap-2"):
