@@ -222,6 +222,8 @@ async def test_jobs_of_the_same_title_are_told_apart_by_source_and_date(user: Us
     await user.open("/")
     await user.should_see(marker=f"origin-{linked.id}", content=f"#{linked.id} · youtube.com ·")
     await user.should_see(marker=f"origin-{uploaded.id}", content=f"#{uploaded.id} · upload ·")
+    hover = marked(user, f"origin-{linked.id}").props["title"]  # the exact time on hover
+    assert hover.startswith("youtube.com · 20") and hover.endswith(" UTC"), hover
 
     await user.open("/clips")
     options = marked(user, "job-filter").options

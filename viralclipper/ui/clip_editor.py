@@ -18,7 +18,7 @@ from viralclipper.models import clips as clip_store
 from viralclipper.models.jobs import JobActionError
 from viralclipper.models.tables import Clip, Job
 from viralclipper.queue import api
-from viralclipper.ui.components import clip_card, confirm
+from viralclipper.ui.components import clip_card, confirm, hint
 from viralclipper.ui.io import io_bound
 from viralclipper.ui.live import LiveJobs
 
@@ -90,6 +90,14 @@ class RenderWatch:
             self.show(clip_id, states[clip_id][1])
 
 
+def action(
+    icon: str, text: str, on_click: Callable[[], Awaitable[None]], color: str = ""
+) -> ui.button:
+    """One of a card's round icon buttons, `text` shown on hover."""
+    button = ui.button(icon=icon, on_click=on_click).props("flat round dense")
+    return hint(button.props(f"color={color}") if color else button, text)
+
+
 class ClipEditor:
     def __init__(
         self,
@@ -111,21 +119,20 @@ class ClipEditor:
             clip, job=self.job, on_publish=self.on_publish, youtube_links=self.youtube_links
         )
         with card, ui.row().classes("w-full items-center gap-1 px-2 pb-2"):
-            ui.button(
-                icon="star" if clip.favourite else "star_border", on_click=self.toggle_favourite
-            ).props("flat round dense color=amber-8").tooltip("Favourite").mark(
+            star = "star" if clip.favourite else "star_border"
+            action(star, "Favourite", self.toggle_favourite, "amber-8").mark(
                 f"clip-{clip.id}-favourite"
             )
-            ui.button(icon="edit", on_click=self.open_editor).props(
-                "flat round dense color=primary"
-            ).tooltip("Edit range, title, hook").mark(f"clip-{clip.id}-edit")
+            action("edit", "Edit range, title, hook", self.open_editor, "primary").mark(
+                f"clip-{clip.id}-edit"
+            )
             if clip.edited:
-                ui.button(icon="undo", on_click=self.undo).props("flat round dense").tooltip(
-                    "Back to the analysis's version"
-                ).mark(f"clip-{clip.id}-undo")
-            ui.button(icon="delete", on_click=self.reject).props(
-                "flat round dense color=negative"
-            ).tooltip("Delete this clip").mark(f"clip-{clip.id}-delete")
+                action("undo", "Back to the analysis's version", self.undo).mark(
+                    f"clip-{clip.id}-undo"
+                )
+            action("delete", "Delete this clip", self.reject, "negative").mark(
+                f"clip-{clip.id}-delete"
+            )
             ui.space()
             if clip.rendering:
                 ui.spinner(size="sm")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from viralclipper.models.tables import Clip
-from viralclipper.ui.components import PLACEHOLDER_THUMBNAIL, clip_file_url, score_badge
+from viralclipper.ui.components import PLACEHOLDER_THUMBNAIL, clip_file_url, hint, score_badge
 
 # a tile spans one column, a 16:9 card two: two tiles a row on a phone, six on a wide screen
 TILE_GRID = "w-full gap-2 sm:gap-4 grid-cols-2 md:grid-cols-4 lg:grid-cols-6"
@@ -44,7 +44,8 @@ def vertical_tile(clip: Clip, on_open: Callable[[Clip], object]) -> ui.element:
                 ui.image(poster).classes("absolute inset-0 w-full h-full").props("fit=cover")
             with ui.element("div").classes("absolute top-1 right-1"):
                 score_badge(clip.score)
-        ui.label(clip.title).classes(
+        title = ui.label(clip.title).classes(
             "text-sm font-medium leading-tight text-grey-9 break-words"
-        ).tooltip(clip.title)
+        )
+        hint(title, clip.title)
     return tile

@@ -6,10 +6,12 @@ from __future__ import annotations
 import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 from weakref import WeakKeyDictionary
 
 from nicegui import Client, ui
+from nicegui.element import Element
 
 from viralclipper.models.jobs import FINISHED_STATES, JobStatus
 from viralclipper.models.tables import Clip, Job
@@ -24,6 +26,7 @@ STATUS_LOOK: dict[str, tuple[str, str]] = {  # status -> (color, icon)
     JobStatus.FAILED: ("negative", "error"),
     JobStatus.CANCELLED: ("orange-8", "block"),
 }
+E = TypeVar("E", bound=Element)
 PLACEHOLDER_THUMBNAIL = (
     "data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 9'>"
     "<rect width='16' height='9' fill='%23e2e8f0'/><path d='M6.5 2.8v3.4L9.7 4.5z' "
@@ -170,13 +173,17 @@ def clip_download_url(clip_id: int, kind: str) -> str:
     return f"/media/clips/{clip_id}.{kind}?download=1"
 
 
+def hint(element: E, text: str) -> E:
+    """`text` shown when the pointer rests on `element`: its `title`, which the browser shows (and
+    reads out to a screen reader), not a tooltip element built on every page load."""
+    element.props["title"] = text
+    return element
+
+
 def score_badge(score: float) -> ui.badge:
     color = "positive" if score >= 70 else "warning" if score >= 40 else "grey-6"
-    return (
-        ui.badge(f"{score:.0f}", color=color)
-        .classes("text-sm px-2 py-1")
-        .tooltip("Virality score (0-100)")
-    )
+    badge = ui.badge(f"{score:.0f}", color=color).classes("text-sm px-2 py-1")
+    return hint(badge, "Virality score (0-100)")
 
 
 VERTICAL_PICTURE = "aspect-ratio: 9 / 16; max-height: 32rem; object-fit: contain"
@@ -242,9 +249,10 @@ def clip_card(
         # at the bottom, so the downloads line up across a row of cards of different heights
         with ui.card_actions().classes("w-full justify-end flex-wrap gap-1 pt-0 mt-auto"):
             for channel, url in youtube_links or []:
-                ui.button(channel, icon="smart_display").props(
+                link = ui.button(channel, icon="smart_display").props(
                     f"flat dense no-caps color=red-8 href={url} tag=a target=_blank"
-                ).tooltip("On YouTube").mark(f"youtube-link-{clip.id}")
+                )
+                hint(link, "On YouTube").mark(f"youtube-link-{clip.id}")
             if clip.video_path and on_publish is not None:
                 ui.button(
                     "Publish", icon="smart_display", on_click=lambda: on_publish(clip.id)

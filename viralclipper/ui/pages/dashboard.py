@@ -19,6 +19,7 @@ from viralclipper.ui.components import (
     clip_grid,
     empty_state,
     format_ago,
+    hint,
     job_origin,
     job_source,
     job_thumbnail,
@@ -147,9 +148,9 @@ class Dashboard:
             )
             with ui.column().classes("grow gap-1 min-w-0"):
                 with ui.row().classes("w-full items-center no-wrap gap-2"):
-                    ui.link(job_title(job), f"/jobs/{job.id}").classes(
-                        "font-medium text-grey-9 no-underline ellipsis grow"
-                    ).tooltip(job_origin(job))
+                    link = ui.link(job_title(job), f"/jobs/{job.id}")
+                    link.classes("font-medium text-grey-9 no-underline ellipsis grow")
+                    hint(link, job_origin(job))
                     chip = StatusChip(job.status)
                 ui.label(f"#{job.id} · {job_source(job)}").classes("text-xs text-grey-6")
                 progress = JobProgress(job)
@@ -160,9 +161,10 @@ class Dashboard:
         with ui.item(on_click=lambda: ui.navigate.to(f"/jobs/{job.id}")).classes("px-0"):
             with ui.item_section():
                 ui.item_label(job_title(job)).classes("ellipsis font-medium")
-                ui.item_label(
+                origin = ui.item_label(
                     f"#{job.id} · {job_source(job)} · {format_ago(job.created_at)}"
-                ).props("caption").mark(f"origin-{job.id}").tooltip(job_origin(job))
+                )
+                hint(origin.props("caption"), job_origin(job)).mark(f"origin-{job.id}")
             with ui.item_section().props("side"):
                 StatusChip(job.status)
         self.live.seen(job)

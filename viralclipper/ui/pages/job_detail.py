@@ -37,6 +37,7 @@ from viralclipper.ui.components import (
     empty_state,
     format_seconds,
     format_time,
+    hint,
     job_origin,
     job_thumbnail,
     job_title,
@@ -299,16 +300,17 @@ class JobView:
                     on_click=lambda: self.act(api.retry_job, "Queued again."),
                 ).props("unelevated no-caps")
             if can_reanalyze(job):
-                ui.button("Re-analyze", icon="auto_awesome", on_click=self.reanalyze).props(
-                    "unelevated no-caps"
-                ).tooltip("With my current settings").mark("reanalyze")
+                again = ui.button("Re-analyze", icon="auto_awesome", on_click=self.reanalyze)
+                hint(again.props("unelevated no-caps"), "With my current settings").mark(
+                    "reanalyze"
+                )
             if self.data.clips:
-                ui.button("ZIP", icon="folder_zip").props(
+                zip_button = ui.button("ZIP", icon="folder_zip").props(
                     f"flat no-caps href=/media/jobs/{job.id}/clips.zip tag=a"
-                ).tooltip("Every clip with its subtitles and thumbnail, and the transcript")
-            ui.button(icon="delete", on_click=self.delete).props(
-                "flat round color=negative"
-            ).tooltip("Delete")
+                )
+                hint(zip_button, "Every clip with its subtitles and thumbnail, and the transcript")
+            delete = ui.button(icon="delete", on_click=self.delete)
+            hint(delete.props("flat round color=negative"), "Delete")
 
     def run_notes(self) -> None:
         """What the user should know about the clips shown: the analyzer's notice, and a newer
@@ -344,12 +346,13 @@ class JobView:
                         f"{', '.join(criteria) if criteria else 'default criteria'}"
                     ).classes("text-xs text-grey-6 ellipsis").style("max-width: 16rem")
                 if shown is not None and run.status == RunStatus.COMPLETED and not summary.current:
-                    ui.button(
+                    compare = ui.button(
                         icon="compare_arrows",
                         on_click=lambda r=run.id: open_comparison(
                             self.job.id, r, shown.run.id, self.user.id
                         ),
-                    ).props("flat dense round").tooltip("Compare with the clips shown").mark(
+                    )
+                    hint(compare.props("flat dense round"), "Compare with the clips shown").mark(
                         f"compare-run-{run.number}"
                     )
                 if summary.current:
