@@ -26,6 +26,10 @@ async def test_the_gallery_shows_my_clips_and_filters_them(user: User) -> None:
     await user.open("/clips")
     await user.should_see("3 clips")
     await user.should_see("Alpha clip 1")
+    await user.should_not_see("Reason 1: a question opens it.")  # folded, built when opened
+    with user:
+        for why in user.find(kind=ui.expansion, content="Why this clip").elements:
+            why.open()
     await user.should_see("Reason 1: a question opens it.")
     await user.should_see("viral hooks")  # criteria chips
     await user.should_not_see("Not mine clip 1")

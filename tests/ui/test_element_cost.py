@@ -47,8 +47,9 @@ async def test_the_app_draws_its_pages_with_it(user: User) -> None:
 
 
 # What one load of each page builds (bench/page.py counts the same in the page's HTML): the
-# menus, the options fields and the upload dialog wait until they are opened.
-PAGE_ELEMENTS = {"/jobs": 45, "/": 250}
+# menus, the options fields, the upload dialog and the clip cards' reasoning wait until they are
+# opened; hover texts are titles and the theme is the app's, not elements.
+PAGE_ELEMENTS = {"/jobs": 42, "/": 230}
 ON_DEMAND = ["navigation-jobs", "logout", "option-format", "uploader"]
 
 
@@ -64,6 +65,7 @@ async def test_a_page_load_builds_few_elements_and_the_rest_when_opened(user: Us
         for marker in ON_DEMAND:
             await user.should_not_see(marker=marker)
 
+    await user.should_not_see("a question opens it")  # no card's reasoning until opened
     built = len(user.client.elements)
     for opener, opened in [
         ("navigation-menu", "navigation-jobs"),
@@ -75,6 +77,11 @@ async def test_a_page_load_builds_few_elements_and_the_rest_when_opened(user: Us
     with user:
         user.find(marker="options").elements.pop().open()
     await user.should_see(marker="option-format")
+    why = user.find(kind=ui.expansion, content="Why this clip").elements
+    assert len(why) == 6, "one on each of the best clips"
+    with user:
+        why.pop().open()
+    await user.should_see("a question opens it")
     assert len(user.client.elements) > built
 
     user.find(marker="navigation-menu").click()  # a second click builds nothing more

@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 
 from nicegui import Client, ui
 from nicegui.element import Element
+from nicegui.events import ValueChangeEventArguments
 
 from viralclipper.models.jobs import FINISHED_STATES, JobStatus
 from viralclipper.models.tables import Clip, Job
@@ -240,12 +241,7 @@ def clip_card(
                             criterion.replace("_", " "), color="blue-1", text_color="blue-9"
                         ).props("dense")
             if clip.reasoning:
-                with (
-                    ui.expansion("Why this clip", icon="lightbulb")
-                    .classes("w-full text-sm")
-                    .props("dense header-class='px-0 text-grey-8'")
-                ):
-                    ui.label(clip.reasoning).classes("text-sm text-grey-8")
+                why_this_clip(clip.reasoning).mark(f"why-{clip.id}")
         # at the bottom, so the downloads line up across a row of cards of different heights
         with ui.card_actions().classes("w-full justify-end flex-wrap gap-1 pt-0 mt-auto"):
             for channel, url in youtube_links or []:
@@ -267,6 +263,19 @@ def clip_card(
                         f"flat dense no-caps href={clip_download_url(clip.id, kind)} tag=a"
                     )
     return card
+
+
+def why_this_clip(reasoning: str) -> ui.expansion:
+    """The analysis's reasoning for a clip, folded; its text is built when first opened: most
+    page loads open none of their cards'."""
+
+    def build(event: ValueChangeEventArguments) -> None:
+        if event.value and not expansion.default_slot.children:
+            with expansion:
+                ui.label(reasoning).classes("text-sm text-grey-8")
+
+    expansion = ui.expansion("Why this clip", icon="lightbulb", on_value_change=build)
+    return expansion.classes("w-full text-sm").props("dense header-class='px-0 text-grey-8'")
 
 
 def empty_state(icon: str, text: str) -> None:
