@@ -127,17 +127,18 @@ class PageSocket:
         self.base, self.client_id, self.cookies = base, client_id, cookies
         self.sio = socketio.AsyncClient(reconnection=False)
         self.messages: dict[str, int] = {}
-        self.ready = asyncio.Event()
         self.opened: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.sio.on("*", self._received)
 
     async def _received(self, event: str, data=None) -> None:
         self.messages[event] = self.messages.get(event, 0) + 1
-        self.ready.set()  # the server handled the handshake: events are accepted from now on
         if event == "open" and not self.opened.done():
             self.opened.set_result(data["path"])
 
     async def connect(self) -> None:
+        """Returns once the server accepted the connection, which it does after the implicit
+        handshake (in its connect handler): events are accepted from then on. (A page need not
+        send anything on connecting: the theme that did is the app's now.)"""
         query = (
             f"client_id={self.client_id}&next_message_id=0&implicit_handshake=true"
             f"&document_id={uuid.uuid4()}&tab_id={uuid.uuid4()}"
@@ -176,7 +177,6 @@ async def log_in(base: str, email: str, password: str) -> dict[str, str]:
         socket = PageSocket(base, client_id, dict(http.cookies))
         await socket.connect()
         try:
-            await asyncio.wait_for(socket.ready.wait(), 10)
             await socket.send(*listener(elements, "Email", "update:value"), email)
             await socket.send(*listener(elements, "Password", "update:value"), password)
             await socket.send(*listener(elements, "Log in", "click"))
