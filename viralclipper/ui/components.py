@@ -6,6 +6,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from html import escape
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 from weakref import WeakKeyDictionary
@@ -235,11 +236,7 @@ def clip_card(
                         "text-primary ellipsis"
                     ).style("max-width: min(100%, 14rem)")
             if clip.criteria:
-                with ui.row().classes("gap-1"):
-                    for criterion in clip.criteria:
-                        ui.chip(
-                            criterion.replace("_", " "), color="blue-1", text_color="blue-9"
-                        ).props("dense")
+                criteria_tags(clip.criteria)
             if clip.reasoning:
                 why_this_clip(clip.reasoning).mark(f"why-{clip.id}")
         # at the bottom, so the downloads line up across a row of cards of different heights
@@ -263,6 +260,19 @@ def clip_card(
                         f"flat dense no-caps href={clip_download_url(clip.id, kind)} tag=a"
                     )
     return card
+
+
+CRITERION_TAG = "rounded-full px-2 text-xs leading-6 bg-blue-1 text-blue-9"
+
+
+def criteria_tags(criteria: list[str]) -> ui.html:
+    """The criteria a clip meets, as chips drawn by one element (a q-chip each was a card's
+    largest share of the elements a page load builds)."""
+    tags = "".join(
+        f'<span class="{CRITERION_TAG}">{escape(criterion.replace("_", " "))}</span>'
+        for criterion in criteria
+    )
+    return ui.html(tags).classes("flex flex-wrap gap-1")
 
 
 def why_this_clip(reasoning: str) -> ui.expansion:
