@@ -9,11 +9,13 @@ import zipfile
 from nicegui import ui
 from nicegui.element_filter import ElementFilter
 from nicegui.testing import User
+from sqlmodel import update
 
 from tests.ui.conftest import logged_in, make_account, open_dialogs
 from tests.ui.data import make_completed_job
 from tests.waiting import wait_for_async
-from viralclipper.models import clips, jobs
+from viralclipper.models import clips, jobs, session
+from viralclipper.models.tables import Clip
 from viralclipper.queue import api
 
 
@@ -188,3 +190,19 @@ async def test_the_gallery_redraws_only_the_cards_of_clips_that_changed(user: Us
     user.find(marker="confirm").click()
     await user.should_see("2 clips", retries=30)
     assert card_ids(user, [best, worst, new]) == {best: best_card, worst: before[worst]}
+
+
+async def test_a_criterion_with_markup_shows_as_text(user: User) -> None:
+    """Criteria come from the analysis (an LLM's answer): a card draws them as text, never as
+    markup of the page."""
+    account = await logged_in(user)
+    job = make_completed_job(account.id, "Hostile", scores=(80,))
+    hostile = '<img src=x onerror="alert(1)">'
+    with session() as db:
+        db.exec(update(Clip).where(Clip.job_id == job.id).values(criteria=[hostile, "a&b"]))
+    await user.open("/clips")
+    await user.should_see("Hostile clip 1")
+    drawn = [html.content for html in user.find(kind=ui.html).elements]
+    assert any("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in content for content in drawn)
+    assert any("a&amp;b" in content for content in drawn)
+    assert not any("<img" in content for content in drawn)
