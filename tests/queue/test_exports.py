@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import ENV_KEYS, reset_process_state
 from tests.http_server import serve_directory
 from viralclipper.cli import main
-from viralclipper.config import get_settings
 from viralclipper.models import clips, jobs, upgrade_database
 from viralclipper.models.users import create_user
 from viralclipper.pipeline.media import probe
@@ -20,26 +21,52 @@ from viralclipper.pipeline.sample import SampleTalk
 from viralclipper.queue import api
 from viralclipper.queue.runner import run_job
 
+CLIP_SETTINGS = {"MIN_CLIP_SECONDS": "5", "MAX_CLIP_SECONDS": "20", "MAX_CLIPS": "2"}
 
-@pytest.fixture
-def done_job(short_talk: SampleTalk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
-    for name, value in {
-        "MIN_CLIP_SECONDS": "5",
-        "MAX_CLIP_SECONDS": "20",
-        "MAX_CLIPS": "2",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    upgrade_database()
-    user = create_user("exporter@example.com", "a long password")
-    site = tmp_path / "site"
+
+@dataclass(frozen=True)
+class MadeJob:
+    job_id: int
+    pristine: Path  # the data dir as the run left it
+    data_dir: Path  # where it ran: the rows hold paths under it, so each test's copy goes here
+
+
+@pytest.fixture(scope="module")
+def made_job(short_talk: SampleTalk, tmp_path_factory: pytest.TempPathFactory) -> MadeJob:
+    """The real job runs once per module (about 4 s); each test gets a fresh copy of its data."""
+    root = tmp_path_factory.mktemp("exports")
+    data_dir = root / "data"
+    site = root / "site"
     site.mkdir()
     shutil.copy(short_talk.path, site / "short.mp4")
-    with serve_directory(site) as server:
-        job = api.submit_job(user.id, server.url("short.mp4"))
-        run_job(job.id)
-    assert jobs.get_job(job.id).status == "completed"
-    return job.id
+    with pytest.MonkeyPatch.context() as monkeypatch:  # what isolated_settings gives a test
+        for key in ENV_KEYS:
+            monkeypatch.delenv(key, raising=False)
+        env = {**CLIP_SETTINGS, "VIRALCLIPPER_DATA_DIR": str(data_dir)}
+        for name, value in {**env, "ALLOW_PRIVATE_URLS": "true"}.items():
+            monkeypatch.setenv(name, value)
+        reset_process_state()
+        upgrade_database()
+        user = create_user("exporter@example.com", "a long password")
+        with serve_directory(site) as server:
+            job = api.submit_job(user.id, server.url("short.mp4"))
+            run_job(job.id)
+        assert jobs.get_job(job.id).status == "completed"
+        reset_process_state()  # closes the SQLite connections before the copy
+    pristine = root / "pristine"
+    shutil.copytree(data_dir, pristine)
+    return MadeJob(job.id, pristine, data_dir)
+
+
+@pytest.fixture
+def done_job(made_job: MadeJob, monkeypatch: pytest.MonkeyPatch) -> int:
+    for name, value in {**CLIP_SETTINGS, "VIRALCLIPPER_DATA_DIR": str(made_job.data_dir)}.items():
+        monkeypatch.setenv(name, value)
+    reset_process_state()
+    shutil.rmtree(made_job.data_dir)
+    shutil.copytree(made_job.pristine, made_job.data_dir)
+    assert jobs.get_job(made_job.job_id).status == "completed"
+    return made_job.job_id
 
 
 def test_the_export_zip_holds_what_it_lists(done_job: int, tmp_path: Path):
