@@ -96,6 +96,7 @@ def set_cache_cap(monkeypatch: pytest.MonkeyPatch, backend: Backend, gigabytes: 
     get_settings.cache_clear()
 
 
+@EMBEDDED  # the job_media queries on Postgres: tests/models/test_job_media.py
 def test_deleting_a_job_removes_the_cache_only_it_used(
     backend: Backend, user: User, videos: VideoServer
 ):
