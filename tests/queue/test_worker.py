@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import uuid
@@ -81,17 +82,28 @@ def test_a_killed_worker_loses_no_job_and_nothing_is_downloaded_twice(
     assert clips.list_clips(job_id=job.id)
 
 
-def test_two_workers_process_ten_jobs_exactly_once(backend: Backend, user: User, site: VideoServer):
+JOBS_FOR_TWO = 6
+
+
+def test_two_workers_process_jobs_exactly_once(backend: Backend, user: User, site: VideoServer):
     save_user_settings(user.id, max_clips=1)
     backend.start_worker()
     backend.start_worker()
-    submitted = [api.submit_job(user.id, site.url("short.mp4")) for _ in range(10)]
+    submitted = [api.submit_job(user.id, site.url("short.mp4")) for _ in range(JOBS_FOR_TWO)]
     finished = [wait_for_status(j.id, {"completed", "failed"}, backend) for j in submitted]
-    assert [(j.status, j.error_message) for j in finished] == [("completed", None)] * 10
+    assert [(j.status, j.error_message) for j in finished] == [("completed", None)] * JOBS_FOR_TWO
     assert all(j.attempts == 1 for j in finished)
     for job in finished:
         log = events_of(job.id)
         assert log.count("download started") == 1 and log.count("slice started") == 1
+    ran = [downloaded_by(backend, k) for k in range(2)]  # each worker's log names its jobs
+    assert sorted(ran[0] + ran[1]) == sorted(j.id for j in finished)
+    assert all(len(jobs_of_one) >= 2 for jobs_of_one in ran), ran  # both took a share
+
+
+def downloaded_by(backend: Backend, worker: int) -> list[int]:
+    log = (backend.logs / f"worker-{worker}.log").read_text()
+    return [int(n) for n in re.findall(r"job (\d+): download finished", log)]
 
 
 def test_a_subscriber_sees_the_states_in_order(backend: Backend, user: User, site: VideoServer):
