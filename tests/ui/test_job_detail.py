@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 from nicegui import ui
+from nicegui.element import Element
 from nicegui.testing import User
 from sqlalchemy import update
 from sqlmodel import col
@@ -143,26 +144,27 @@ async def test_progress_moves_live_on_the_job_page(user: User) -> None:
     )
 
 
-async def test_a_live_update_keeps_the_player_and_the_transcript(user: User) -> None:
+async def open_steady_job(user: User, title: str, shown: str) -> tuple[Job, int, Element, Element]:
+    """A completed job's page, open; returns the job, its owner's id, and the page's player and
+    transcript elements (a live update must keep both)."""
     account = await logged_in(user)
-    job = make_completed_job(account.id, "Steady")
+    job = make_completed_job(account.id, title)
     await user.open(f"/jobs/{job.id}")
-    await user.should_see("completed")
+    await user.should_see(shown)
     player = user.find(marker="source-player").elements.pop()
-    transcript = user.find(marker="transcript").elements.pop()
-    api.reanalyze_job(job.id, account.id)  # a status change, heard live
+    return job, account.id, player, user.find(marker="transcript").elements.pop()
+
+
+async def test_a_live_update_keeps_the_player_and_the_transcript(user: User) -> None:
+    job, owner, player, transcript = await open_steady_job(user, "Steady", "completed")
+    api.reanalyze_job(job.id, owner)  # a status change, heard live
     await user.should_see("pending", retries=30)
     assert user.find(marker="source-player").elements.pop().id == player.id
     assert user.find(marker="transcript").elements.pop().id == transcript.id
 
 
 async def test_a_new_clip_keeps_the_player_and_the_transcript(user: User) -> None:
-    account = await logged_in(user)
-    job = make_completed_job(account.id, "Steady clips")
-    await user.open(f"/jobs/{job.id}")
-    await user.should_see("Clips (2)")
-    player = user.find(marker="source-player").elements.pop()
-    transcript = user.find(marker="transcript").elements.pop()
+    _, _, player, transcript = await open_steady_job(user, "Steady clips", "Clips (2)")
     ranges = len(transcript.props["ranges"])
     user.find(marker="new-clip").click()
     user.find(marker="new-clip-save").click()
