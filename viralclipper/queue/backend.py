@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 from abc import ABC, abstractmethod
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Any, ClassVar
 
 from huey import Huey, RedisHuey, SqliteHuey
@@ -39,22 +40,20 @@ class Watched(Huey):
         self.outage = Outage("the queue", log)
 
     def dequeue(self) -> Any:
-        try:
-            task = super().dequeue()
-        except Exception as exc:
-            self.outage.failed(exc)
-            raise
-        self.outage.answered()
-        return task
+        return self._noted(super().dequeue)
 
     def read_schedule(self, timestamp: Any = None) -> Any:
+        return self._noted(partial(super().read_schedule, timestamp))
+
+    def _noted(self, read: Callable[[], Any]) -> Any:
+        """`read()`, noting whether the queue answered."""
         try:
-            tasks = super().read_schedule(timestamp)
+            answer = read()
         except Exception as exc:
             self.outage.failed(exc)
             raise
         self.outage.answered()
-        return tasks
+        return answer
 
 
 class WatchedSqliteHuey(Watched, SqliteHuey):
